@@ -1,0 +1,226 @@
+/* mcxd: the daemon. Parses configuration, opens the store, starts the roles
+ * (XCAP/HTTP now), waits for SIGTERM/SIGINT and shuts down cleanly. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LOG_MODULE "mcxd"
+#include "core/log.h"
+#include "http/config.h"
+#include "http/accounts.h"
+#include "xcap/usage.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mcxd [--config FILE] [--KEY VALUE ...] [options]\n"
+		"\n"
+		"MCPTT configuration management daemon: an XCAP server (RFC 4825) on\n"
+		"durable SQLite storage. Every configuration key can be given on the\n"
+		"command line as --KEY VALUE or --KEY=VALUE (e.g. --http-port 8080\n"
+		"--data-dir ./var); later values win over the config file.\n"
+		"\n"
+		"options:\n"
+		"  --config FILE     read FILE (lines \"key value\", # comments)\n"
+		"  --check-config    validate the configuration and exit\n"
+		"  --dump-config     print the effective configuration and exit\n"
+		"  --config-doc      print the reference of every key (Markdown) and exit\n"
+		"  --help, -h        this text\n"
+		"  --version         print the version\n"
+		"\n"
+		"See docs/config.md for every key, default and meaning.\n");
+}
+
+/* Returns 0 to run, 1 to exit successfully, -1 on error. */
+static int parse_args(struct mcx_config *cfg, int argc, char **argv, int *check, int *dump)
+{
+	char eb[512];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			if (conf_load_file(cfg->parts, MCX_CONFIG_PARTS, argv[++i], eb, sizeof(eb))) {
+				fprintf(stderr, "mcxd: %s\n", eb);
+				return -1;
+			}
+		}
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val;
+		char key[128];
+		const char *eq;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("mcxd %s\n", MCX_VERSION);
+			return 1;
+		}
+		if (!strcmp(a, "--check-config")) {
+			*check = 1;
+			continue;
+		}
+		if (!strcmp(a, "--dump-config")) {
+			*dump = 1;
+			continue;
+		}
+		if (!strcmp(a, "--config-doc")) {
+			mcx_config_doc(cfg, stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--config")) {
+			i++;
+			continue;
+		}
+		if (strncmp(a, "--", 2)) {
+			fprintf(stderr, "mcxd: unexpected argument '%s' (try --help)\n", a);
+			return -1;
+		}
+		eq = strchr(a, '=');
+		if (eq) {
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - a - 2), a + 2);
+			val = eq + 1;
+		} else {
+			snprintf(key, sizeof(key), "%s", a + 2);
+			if (i + 1 >= argc) {
+				enum conf_type t;
+
+				if (conf_lookup(cfg->parts, MCX_CONFIG_PARTS, key, &t) && t == CONF_BOOL) {
+					val = "yes";
+				} else {
+					fprintf(stderr, "mcxd: --%s needs a value\n", key);
+					return -1;
+				}
+			} else {
+				val = argv[++i];
+			}
+		}
+		if (conf_set(cfg->parts, MCX_CONFIG_PARTS, key, val, eb, sizeof(eb))) {
+			fprintf(stderr, "mcxd: --%s\n", eb);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_banner(const struct mcx_config *cfg, unsigned port)
+{
+	const char *scheme = cfg->http.tls_cert && *cfg->http.tls_cert ? "https" : "http";
+	const char *host = cfg->http.bind;
+
+	log_info("mcxd %s ready: %s://%s:%u%s/ (data in %s)", MCX_VERSION, scheme, host, port,
+		 cfg->xcap.root, cfg->general.data_dir);
+	if (!cfg->general.demo)
+		return;
+	printf("\nmcxd is serving the demo organisation example.org:\n"
+	       "  XCAP root:      %s://%s:%u%s/\n"
+	       "  capabilities:   %s://%s:%u%s/xcap-caps/global/index\n"
+	       "  administrator:  admin / admin-demo   (sip:admin@example.org)\n"
+	       "  users:          alice / alice-demo, bob / bob-demo, carol / carol-demo\n\n"
+	       "try:\n"
+	       "  curl %s--digest -u alice:alice-demo '%s://%s:%u%s/resource-lists/users/sip:alice@example.org/index'\n"
+	       "  curl %s--digest -u alice:alice-demo '%s://%s:%u%s/resource-lists/users/sip:alice@example.org/index/~~/resource-lists/list%%5B@name=%%22friends%%22%%5D/entry%%5B1%%5D'\n"
+	       "  curl %s--digest -u admin:admin-demo -X PUT -H 'Content-Type: application/xcap-att+xml' --data 'Buddies' \\\n"
+	       "       '%s://%s:%u%s/resource-lists/users/sip:alice@example.org/index/~~/resource-lists/list%%5B@name=%%22friends%%22%%5D/@name'\n\n",
+	       scheme, host, port, cfg->xcap.root, scheme, host, port, cfg->xcap.root,
+	       *scheme == 'h' && scheme[4] == 's' ? "-k " : "", scheme, host, port, cfg->xcap.root,
+	       *scheme == 'h' && scheme[4] == 's' ? "-k " : "", scheme, host, port, cfg->xcap.root,
+	       *scheme == 'h' && scheme[4] == 's' ? "-k " : "", scheme, host, port, cfg->xcap.root);
+	fflush(stdout);
+}
+
+static int run(struct mcx_config *cfg)
+{
+	struct mcx_store *st = NULL;
+	struct http_server *srv = NULL;
+	struct xcap_handler h;
+	struct xcap_handler_conf hc;
+	struct store_opts so;
+	sigset_t set;
+	char eb[512];
+	int sig = 0, rc = 1;
+
+	if (xcap_usages_init(eb, sizeof(eb))) {
+		log_err("%s", eb);
+		return 1;
+	}
+	mcx_config_store(cfg, &so);
+	if (store_open(&st, &so, eb, sizeof(eb))) {
+		log_err("cannot open the store: %s", eb);
+		goto out;
+	}
+	mcx_config_handler(cfg, &hc);
+	xcap_handler_init(&h, &hc, st);
+	if (cfg->general.demo && demo_seed(&h, eb, sizeof(eb))) {
+		log_err("cannot seed the demo organisation: %s", eb);
+		goto out;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (http_server_start(&srv, &cfg->http, &h, eb, sizeof(eb))) {
+		log_err("%s", eb);
+		goto out;
+	}
+	print_banner(cfg, http_server_port(srv));
+	for (;;) {
+		if (sigwait(&set, &sig))
+			break;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: nothing to reload yet (restart to apply configuration)");
+			continue;
+		}
+		break;
+	}
+	log_info("signal %d: shutting down", sig);
+	rc = 0;
+out:
+	http_server_stop(srv);
+	store_close(st);
+	xcap_usages_cleanup();
+	if (!rc)
+		log_info("stopped cleanly");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct mcx_config cfg;
+	int check = 0, dump = 0, r, rc = 0;
+
+	if (mcx_config_init(&cfg)) {
+		fprintf(stderr, "mcxd: out of memory\n");
+		return 1;
+	}
+	r = parse_args(&cfg, argc, argv, &check, &dump);
+	if (r) {
+		mcx_config_free(&cfg);
+		return r > 0 ? 0 : 2;
+	}
+	mcx_log_set_level((enum mcx_log_level)cfg.general.log_level);
+	if (dump)
+		conf_dump(cfg.parts, MCX_CONFIG_PARTS, stdout, 0);
+	if (check) {
+		char eb[512];
+
+		if (xcap_usages_init(eb, sizeof(eb))) {
+			fprintf(stderr, "mcxd: %s\n", eb);
+			rc = 1;
+		} else {
+			printf("configuration OK\n");
+		}
+		xcap_usages_cleanup();
+	}
+	if (!dump && !check)
+		rc = run(&cfg);
+	mcx_config_free(&cfg);
+	return rc;
+}

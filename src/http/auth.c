@@ -1,0 +1,227 @@
+/* Request authentication: Digest against the account store, or an identity
+ * asserted by a trusted proxy. Decided before anything else in a request. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define LOG_MODULE "auth"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/crypto.h"
+#include "http/auth.h"
+#include "http/digest.h"
+
+#define META_KEY "digest-nonce-key"
+
+enum mcx_err auth_init(struct auth_conf *c, struct mcx_store *st)
+{
+	char *val = NULL;
+	size_t len = 0;
+	enum mcx_err err;
+
+	err = store_meta_get(st, META_KEY, &val, &len);
+	if (!err && len == sizeof(c->key)) {
+		memcpy(c->key, val, len);
+		mcx_free(val);
+		return MCX_OK;
+	}
+	mcx_free(val);
+	if (err && err != MCX_ENOENT)
+		return err;
+	err = crypto_random(c->key, sizeof(c->key));
+	if (!err)
+		err = store_meta_put(st, META_KEY, c->key, sizeof(c->key));
+	return err;
+}
+
+void auth_out_free(struct auth_out *out)
+{
+	int i;
+
+	for (i = 0; i < out->nchallenge; i++)
+		buf_reset(&out->challenge[i]);
+	out->nchallenge = 0;
+}
+
+bool auth_peer_trusted(const char *list, const struct sockaddr *peer)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *p = list;
+	size_t al;
+
+	if (!list || !peer)
+		return false;
+	if (peer->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)peer)->sin_addr, addr, sizeof(addr));
+	else if (peer->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)peer)->sin6_addr, addr, sizeof(addr));
+	else
+		return false;
+	al = strlen(addr);
+	while (*p) {
+		size_t n;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		n = strcspn(p, " ,");
+		if (n == al && !memcmp(p, addr, n))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool auth_clean_identity(const char *in, char *out, size_t outlen)
+{
+	const char *b = in, *e;
+	size_t n;
+
+	if (!in)
+		return false;
+	e = strchr(b, '<');
+	if (e) {
+		b = e + 1;
+		e = strchr(b, '>');
+		if (!e)
+			return false;
+	} else {
+		while (*b == ' ' || *b == '"')
+			b++;
+		e = b + strlen(b);
+		while (e > b && (e[-1] == ' ' || e[-1] == '"'))
+			e--;
+	}
+	n = (size_t)(e - b);
+	if (!n || n >= outlen || memchr(b, ' ', n) || memchr(b, '"', n))
+		return false;
+	if (strncmp(b, "sip:", 4) && strncmp(b, "sips:", 5) && strncmp(b, "tel:", 4))
+		return false;
+	memcpy(out, b, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* Realm for a challenge: the domain of the users tree in the URI. */
+static void realm_for(const struct auth_conf *c, const char *xui, char *out, size_t len)
+{
+	const char *at = xui ? strrchr(xui, '@') : NULL;
+
+	if (at && at[1] && (!strncmp(xui, "sip:", 4) || !strncmp(xui, "sips:", 5))) {
+		snprintf(out, len, "%s", at + 1);
+		out[strcspn(out, ";?%/")] = '\0';
+	} else {
+		snprintf(out, len, "%s", c->realm);
+	}
+}
+
+static int challenge(const struct auth_conf *c, const struct auth_in *in, bool stale,
+		     struct auth_out *out)
+{
+	char realm[DIGEST_REALM_MAX], nonce[DIGEST_NONCE_MAX];
+	int i;
+
+	realm_for(c, in->uri_xui, realm, sizeof(realm));
+	if (digest_nonce_make(c->key, sizeof(c->key), realm, (int64_t)time(NULL), nonce))
+		return 401;
+	for (i = 0; i < DIGEST_OFFER_N; i++) {
+		buf_init(&out->challenge[i], 1024);
+		out->nchallenge = i + 1;
+		if (digest_challenge(&out->challenge[i], digest_offer[i], realm, nonce, "mcx", stale))
+			break;
+	}
+	return 401;
+}
+
+static const char *ha1_of(const struct store_user *u, enum mcx_hash alg, bool full)
+{
+	if (alg == MCX_HASH_MD5)
+		return full ? u->ha1_md5_full : u->ha1_md5_short;
+	return full ? u->ha1_sha256_full : u->ha1_sha256_short;
+}
+
+static int digest(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
+		  struct auth_out *out)
+{
+	struct digest_params *p = mcx_malloc(sizeof(*p));
+	struct store_user *u = NULL;
+	char user[AUTH_XUI_MAX], realm[DIGEST_REALM_MAX];
+	enum mcx_hash alg;
+	enum digest_nonce_state ns;
+	int rc = 401;
+
+	if (!p)
+		return challenge(c, in, false, out);
+	if (digest_parse(in->authorization, strlen(in->authorization), in->target,
+			 in->target_len, p)) {
+		out->why = "malformed Digest credentials";
+		goto out;
+	}
+	if (digest_params_check(p, &alg) != DIGEST_CHECK_OK) {
+		out->why = "unsupported Digest parameters";
+		goto out;
+	}
+	if (!digest_uri_matches(p, in->target, in->target_len)) {
+		out->why = "Digest uri does not match the request";
+		goto out;
+	}
+	if (p->username.l >= sizeof(user) || p->realm.l >= sizeof(realm)) {
+		out->why = "Digest username or realm too long";
+		goto out;
+	}
+	snprintf(user, sizeof(user), "%.*s", (int)p->username.l, p->username.p);
+	snprintf(realm, sizeof(realm), "%.*s", (int)p->realm.l, p->realm.p);
+	ns = digest_nonce_check(c->key, sizeof(c->key), realm, p->nonce, (int64_t)time(NULL),
+				(uint32_t)c->nonce_lifetime);
+	if (ns != DIGEST_NONCE_OK) {
+		out->why = ns == DIGEST_NONCE_STALE ? "stale nonce" : "nonce not issued here";
+		mcx_free(p);
+		return ns == DIGEST_NONCE_STALE ? challenge(c, in, true, out) : challenge(c, in, false, out);
+	}
+	if (store_user_find(st, user, realm, &u)) {
+		out->why = "unknown user";
+		goto out;
+	}
+	if (!digest_response_ok(p, in->method, alg, ha1_of(u, alg, strchr(user, '@') != NULL))) {
+		out->why = "wrong password";
+		goto out;
+	}
+	snprintf(out->xui, sizeof(out->xui), "%s", u->xui);
+	out->admin = (u->roles & STORE_ROLE_ADMIN) != 0;
+	rc = 0;
+out:
+	if (u)
+		store_user_free(u);
+	mcx_free(p);
+	return rc ? challenge(c, in, false, out) : 0;
+}
+
+int auth_check(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
+	       struct auth_out *out)
+{
+	out->xui[0] = '\0';
+	out->admin = false;
+	out->why = NULL;
+	if (in->asserted) {
+		if (auth_peer_trusted(c->trusted_proxies, in->peer)) {
+			struct store_user *u = NULL;
+
+			if (!auth_clean_identity(in->asserted, out->xui, sizeof(out->xui))) {
+				out->why = "malformed X-3GPP-Asserted-Identity";
+				return challenge(c, in, false, out);
+			}
+			if (!store_user_get(st, out->xui, &u)) {
+				out->admin = (u->roles & STORE_ROLE_ADMIN) != 0;
+				store_user_free(u);
+			}
+			return 0;
+		}
+		log_debug("X-3GPP-Asserted-Identity from an untrusted peer ignored");
+	}
+	if (in->authorization && !strncasecmp(in->authorization, "Digest ", 7))
+		return digest(c, st, in, out);
+	out->why = in->authorization ? "unsupported authorization scheme" : "no credentials";
+	return challenge(c, in, false, out);
+}

@@ -1,0 +1,53 @@
+/* Request authentication for the HTTP front: HTTP Digest (RFC 7616) against
+ * the account store, or an identity asserted by a configured trusted proxy
+ * (X-3GPP-Asserted-Identity, the OMA XDM aggregation-proxy model). */
+#ifndef MCX_HTTP_AUTH_H
+#define MCX_HTTP_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "mcx/mcx.h"
+#include "core/buf.h"
+#include "store/store.h"
+
+#define AUTH_XUI_MAX 256
+
+struct auth_conf {
+	const char *realm;              /* default realm */
+	long long nonce_lifetime;
+	const char *trusted_proxies;    /* space-separated addresses */
+	uint8_t key[32];                /* nonce MAC key, kept in the store */
+};
+
+struct auth_in {
+	const char *method;
+	const char *target;
+	size_t target_len;
+	const char *authorization;      /* header value or NULL */
+	const char *asserted;           /* X-3GPP-Asserted-Identity or NULL */
+	const struct sockaddr *peer;
+	const char *uri_xui;            /* XUI of the users tree in the URI, for the realm */
+};
+
+struct auth_out {
+	char xui[AUTH_XUI_MAX];         /* "" = not authenticated */
+	bool admin;
+	const char *why;                /* reason for a refusal, for the log */
+	struct mcx_buf challenge[2];    /* WWW-Authenticate values (SHA-256, MD5) */
+	int nchallenge;
+};
+
+MCX_WUR enum mcx_err auth_init(struct auth_conf *c, struct mcx_store *st);
+/* Decide who sent the request. Returns 0 when authenticated (out->xui set),
+ * 401 with challenges otherwise. */
+int auth_check(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
+	       struct auth_out *out);
+void auth_out_free(struct auth_out *out);
+/* Is the peer address in the space-separated list? */
+bool auth_peer_trusted(const char *list, const struct sockaddr *peer);
+/* Clean an asserted identity: strip spaces, quotes, display name and <>. */
+bool auth_clean_identity(const char *in, char *out, size_t outlen);
+
+#endif

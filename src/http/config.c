@@ -1,0 +1,140 @@
+/* Configuration tables of the daemon's components. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/config.h"
+
+#define G(f) offsetof(struct general_conf, f)
+static const struct conf_def general_defs[] = {
+	{ "data-dir", CONF_STR, G(data_dir), "./var", 0, 0,
+	  "directory of the SQLite database (created if missing)" },
+	{ "log-level", CONF_LEVEL, G(log_level), "info", 0, 0,
+	  "error, warn, info or debug" },
+	{ "demo", CONF_BOOL, G(demo), "no", 0, 0,
+	  "seed the demo organisation example.org (users and documents) at start" },
+};
+
+#define H(f) offsetof(struct http_conf, f)
+static const struct conf_def http_defs[] = {
+	{ "http-bind", CONF_STR, H(bind), "127.0.0.1", 0, 0, "IP address to listen on" },
+	{ "http-port", CONF_INT, H(port), "8080", 0, 65535, "TCP port (0 = any free port)" },
+	{ "http-threads", CONF_INT, H(threads), "8", 1, 256,
+	  "worker threads; writes wait for the disk, so more threads than cores help group commit" },
+	{ "http-max-connections", CONF_INT, H(conn_limit), "1024", 1, 100000,
+	  "concurrent connections accepted" },
+	{ "http-timeout", CONF_INT, H(conn_timeout), "30", 1, 3600,
+	  "seconds an idle or slow connection is kept" },
+	{ "http-max-header-size", CONF_SIZE, H(header_max), "32k", 4096, 1024 * 1024,
+	  "memory per connection for the request line and headers (larger: 431/413)" },
+	{ "tls-cert", CONF_STR, H(tls_cert), NULL, 0, 0, "PEM certificate; with tls-key enables HTTPS" },
+	{ "tls-key", CONF_STR, H(tls_key), NULL, 0, 0, "PEM private key" },
+	{ "realm", CONF_STR, H(realm), "example.org", 0, 0,
+	  "Digest realm when the URI names no user domain" },
+	{ "nonce-lifetime", CONF_INT, H(nonce_lifetime), "300", 10, 86400,
+	  "seconds before a Digest nonce is stale" },
+	{ "trusted-proxies", CONF_STR, H(trusted_proxies), "", 0, 0,
+	  "space-separated peer addresses allowed to send X-3GPP-Asserted-Identity" },
+	{ "access-log", CONF_STR, H(access_log), "-", 0, 0,
+	  "access log file, '-' for stderr, 'off' for none" },
+};
+
+#define X(f) offsetof(struct xcap_conf, f)
+static const struct conf_def xcap_defs[] = {
+	{ "xcap-root", CONF_STR, X(root), "/xcap-root", 0, 0,
+	  "path of the XCAP root ('' for the server root)" },
+	{ "max-document-size", CONF_SIZE, X(max_document_size), "1m", 64, 256 * 1024 * 1024,
+	  "largest document or request body (413 beyond)" },
+	{ "max-uri-length", CONF_SIZE, X(max_uri_length), "8k", 256, 1024 * 1024,
+	  "longest request target (414 beyond)" },
+	{ "xml-max-depth", CONF_INT, X(xml_max_depth), "64", 4, 10000, "deepest element nesting" },
+	{ "xml-max-elements", CONF_INT, X(xml_max_elements), "200000", 16, 100000000,
+	  "most elements in one document" },
+	{ "xml-max-attributes", CONF_INT, X(xml_max_attributes), "256", 4, 100000,
+	  "most attributes on one element" },
+	{ "selector-max-steps", CONF_INT, X(selector_max_steps), "64", 1, 10000,
+	  "most steps in a node selector" },
+	{ "test-usage", CONF_BOOL, X(test_usage), "no", 0, 0,
+	  "serve the schemaless test-app usage" },
+	{ "commit-retries", CONF_INT, X(commit_retries), "8", 0, 1000,
+	  "re-runs of a write that raced another one (without If-Match)" },
+};
+
+#define S(f) offsetof(struct store_conf, f)
+static const struct conf_def store_defs[] = {
+	{ "history-keep", CONF_INT, S(history_keep), "100", 0, 1000000000,
+	  "versions kept per document (0 = all)" },
+	{ "cache-size", CONF_SIZE, S(cache_size), "64m", 0, 1LL << 40,
+	  "bytes of current documents kept in memory" },
+	{ "sync-full", CONF_BOOL, S(sync_full), "yes", 0, 0,
+	  "fsync every commit: acknowledged writes survive power loss" },
+	{ "busy-timeout", CONF_INT, S(busy_timeout_ms), "5000", 0, 600000,
+	  "milliseconds to wait for a database lock held by another process" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+enum mcx_err mcx_config_init(struct mcx_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->parts[0] = (struct conf_part){ "general", general_defs, N(general_defs), &c->general };
+	c->parts[1] = (struct conf_part){ "http", http_defs, N(http_defs), &c->http };
+	c->parts[2] = (struct conf_part){ "xcap", xcap_defs, N(xcap_defs), &c->xcap };
+	c->parts[3] = (struct conf_part){ "store", store_defs, N(store_defs), &c->store };
+	return conf_defaults(c->parts, MCX_CONFIG_PARTS);
+}
+
+void mcx_config_free(struct mcx_config *c)
+{
+	conf_free(c->parts, MCX_CONFIG_PARTS);
+}
+
+void mcx_config_handler(const struct mcx_config *c, struct xcap_handler_conf *hc)
+{
+	size_t rl;
+
+	memset(hc, 0, sizeof(*hc));
+	hc->root = c->xcap.root;
+	rl = strlen(hc->root);
+	while (rl && hc->root[rl - 1] == '/')
+		c->xcap.root[--rl] = '\0';
+	hc->max_doc = c->xcap.max_document_size;
+	hc->max_uri = c->xcap.max_uri_length;
+	hc->xml.max_depth = (uint32_t)c->xcap.xml_max_depth;
+	hc->xml.max_elements = (uint32_t)c->xcap.xml_max_elements;
+	hc->xml.max_attrs = (uint32_t)c->xcap.xml_max_attributes;
+	hc->max_steps = (unsigned)c->xcap.selector_max_steps;
+	hc->test_usage = c->xcap.test_usage;
+	hc->commit_retries = (unsigned)c->xcap.commit_retries;
+}
+
+void mcx_config_store(const struct mcx_config *c, struct store_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dir = c->general.data_dir;
+	o->history_keep = c->store.history_keep;
+	o->cache_max = c->store.cache_size;
+	o->sync_full = c->store.sync_full;
+	o->busy_timeout_ms = c->store.busy_timeout_ms;
+}
+
+void mcx_config_doc(const struct mcx_config *c, FILE *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < MCX_CONFIG_PARTS; i++) {
+		fprintf(f, "\n## %s\n\n| key | default | range | meaning |\n|---|---|---|---|\n",
+			c->parts[i].section);
+		for (j = 0; j < c->parts[i].ndefs; j++) {
+			const struct conf_def *d = &c->parts[i].defs[j];
+			char range[64] = "";
+
+			if (d->type == CONF_INT || d->type == CONF_SIZE)
+				snprintf(range, sizeof(range), "%lld..%lld", d->min, d->max);
+			else if (d->type == CONF_BOOL)
+				snprintf(range, sizeof(range), "yes/no");
+			fprintf(f, "| `%s` | `%s` | %s | %s |\n", d->name, d->def ? d->def : "",
+				range, d->help);
+		}
+	}
+}

@@ -1,0 +1,57 @@
+/* The daemon's configuration: one typed table per component (general,
+ * http, xcap, store), shared by mcxd and mcx so both read the same files
+ * and the same defaults. Every bound the server enforces is a key here. */
+#ifndef MCX_HTTP_CONFIG_H
+#define MCX_HTTP_CONFIG_H
+
+#include <stdbool.h>
+
+#include "core/conf.h"
+#include "http/server.h"
+#include "http/handler.h"
+#include "store/store.h"
+
+struct general_conf {
+	char *data_dir;
+	int log_level;
+	bool demo;
+};
+
+struct xcap_conf {
+	char *root;
+	size_t max_document_size;
+	size_t max_uri_length;
+	long long xml_max_depth;
+	long long xml_max_elements;
+	long long xml_max_attributes;
+	long long selector_max_steps;
+	bool test_usage;
+	long long commit_retries;
+};
+
+struct store_conf {
+	long long history_keep;
+	size_t cache_size;
+	bool sync_full;
+	long long busy_timeout_ms;
+};
+
+struct mcx_config {
+	struct general_conf general;
+	struct http_conf http;
+	struct xcap_conf xcap;
+	struct store_conf store;
+	struct conf_part parts[4];
+};
+
+#define MCX_CONFIG_PARTS 4
+
+/* Set the tables up and apply the defaults. */
+MCX_WUR enum mcx_err mcx_config_init(struct mcx_config *c);
+void mcx_config_free(struct mcx_config *c);
+void mcx_config_handler(const struct mcx_config *c, struct xcap_handler_conf *hc);
+void mcx_config_store(const struct mcx_config *c, struct store_opts *o);
+/* Markdown reference of every key (docs/config.md is generated from it). */
+void mcx_config_doc(const struct mcx_config *c, FILE *f);
+
+#endif

@@ -1,0 +1,73 @@
+/* The XCAP request handler: the sans-I/O core of the HTTP front. A parsed
+ * HTTP request (method, target, headers that matter, body, identity) goes in,
+ * a response (status, headers, body) comes out. The MHD glue (server.c) and
+ * `mcx doc` on a data directory both call it, so every writer takes the same
+ * path: URI -> usage -> access -> operation -> validation -> store_commit. */
+#ifndef MCX_HTTP_HANDLER_H
+#define MCX_HTTP_HANDLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mcx/mcx.h"
+#include "core/buf.h"
+#include "xcap/error.h"
+#include "xcap/xmldoc.h"
+#include "store/store.h"
+
+struct xcap_handler_conf {
+	const char *root;          /* XCAP root path, e.g. "/xcap-root" */
+	size_t max_doc;            /* bytes per document (413 beyond) */
+	size_t max_uri;            /* bytes of request target */
+	struct xmldoc_limits xml;  /* depth, element and attribute caps */
+	unsigned max_steps;        /* node selector steps */
+	bool test_usage;           /* serve the opt-in test usage */
+	unsigned commit_retries;   /* on concurrent change without If-Match */
+};
+
+struct xcap_handler {
+	struct xcap_handler_conf conf;
+	struct mcx_store *store;
+};
+
+struct xcap_identity {
+	const char *xui;           /* authenticated XUI, NULL = anonymous */
+	bool admin;
+};
+
+struct xcap_request {
+	const char *method;
+	const char *target;        /* raw request target: path and query */
+	size_t target_len;
+	const char *content_type;  /* NULL when absent */
+	const char *if_match;
+	const char *if_none_match;
+	const char *body;
+	size_t body_len;
+	struct xcap_identity who;
+};
+
+struct xcap_response {
+	int status;
+	const char *content_type;  /* static string or NULL */
+	const char *allow;         /* for 405 */
+	char etag[STORE_ETAG_MAX];   /* without quotes; "" = none */
+	struct mcx_buf body;       /* owned body, or: */
+	struct store_doc *doc;     /* a referenced stored version, and */
+	const char *view;          /* a view into it (or into body) */
+	size_t view_len;
+	struct xcap_status xs;     /* detail, also for logs */
+	char docpath[512];         /* for logs */
+};
+
+void xcap_handler_init(struct xcap_handler *h, const struct xcap_handler_conf *c,
+		       struct mcx_store *st);
+/* Fill rs for rq. Always sets rs->status; never fails. */
+void xcap_handle(struct xcap_handler *h, const struct xcap_request *rq,
+		 struct xcap_response *rs);
+void xcap_response_init(struct xcap_response *rs);
+void xcap_response_free(struct xcap_response *rs);
+/* The body bytes to send (view into doc or the owned buffer). */
+const char *xcap_response_body(const struct xcap_response *rs, size_t *len);
+
+#endif

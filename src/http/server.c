@@ -1,0 +1,415 @@
+/* libmicrohttpd glue: connections, request bodies, authentication, access log. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <microhttpd.h>
+
+#define LOG_MODULE "http"
+#include "core/log.h"
+#include "core/mem.h"
+#include "http/server.h"
+#include "http/auth.h"
+
+struct http_server {
+	struct MHD_Daemon *mhd;
+	struct xcap_handler *h;
+	struct http_conf conf;
+	struct auth_conf auth;
+	FILE *alog;
+	pthread_mutex_t alog_lock;
+	char *cert, *key;
+};
+
+/* Per-request state, created by the URI log callback with the raw target. */
+struct req {
+	char *target;
+	size_t target_len;
+	struct mcx_buf body;
+	bool too_large;
+	struct timespec t0;
+};
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *con)
+{
+	struct req *r = mcx_calloc(1, sizeof(*r));
+
+	(void)cls;
+	(void)con;
+	if (!r)
+		return NULL;
+	r->target = mcx_strdup(uri ? uri : "");
+	if (!r->target) {
+		mcx_free(r);
+		return NULL;
+	}
+	r->target_len = strlen(r->target);
+	buf_init(&r->body, 0);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	return r;
+}
+
+/* Keep the URL as sent: the XCAP layer decodes each part itself. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+
+	(void)cls;
+	(void)con;
+	(void)toe;
+	if (!r)
+		return;
+	buf_reset(&r->body);
+	mcx_free(r->target);
+	mcx_free(r);
+	*con_cls = NULL;
+}
+
+static void free_doc(void *cls)
+{
+	store_doc_deref(cls);
+}
+
+static void access_log(struct http_server *s, struct MHD_Connection *con, const char *method,
+		       const struct req *r, int status, size_t bytes, const char *who,
+		       const char *why)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "-";
+	struct timespec t1;
+	long us;
+
+	if (!s->alog)
+		return;
+	if (ci && ci->client_addr) {
+		if (ci->client_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, addr, sizeof(addr));
+		else if (ci->client_addr->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, addr, sizeof(addr));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - r->t0.tv_sec) * 1000000L + (t1.tv_nsec - r->t0.tv_nsec) / 1000;
+	pthread_mutex_lock(&s->alog_lock);
+	fprintf(s->alog, "time=%ld peer=%s user=%s method=%s status=%d bytes=%zu us=%ld target=\"%.*s\"%s%s%s\n",
+		(long)time(NULL), addr, who && *who ? who : "-", method, status, bytes, us,
+		(int)(r->target_len > 512 ? 512 : r->target_len), r->target,
+		why ? " reason=\"" : "", why ? why : "", why ? "\"" : "");
+	pthread_mutex_unlock(&s->alog_lock);
+}
+
+static enum MHD_Result send_simple(struct MHD_Connection *con, unsigned status, const char *text)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								   MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	ret = MHD_queue_response(con, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static const char *hdr(struct MHD_Connection *con, const char *name)
+{
+	return MHD_lookup_connection_value(con, MHD_HEADER_KIND, name);
+}
+
+/* Users-tree XUI in the raw target, for the realm of a challenge. */
+static void uri_xui(const struct req *r, const char *root, char *out, size_t len)
+{
+	size_t rl = strlen(root);
+	const char *p, *u, *e;
+
+	out[0] = '\0';
+	if (r->target_len <= rl + 1)
+		return;
+	p = memchr(r->target + rl + 1, '/', r->target_len - rl - 1);
+	if (!p || strncmp(p, "/users/", 7))
+		return;
+	u = p + 7;
+	e = u;
+	while (*e && *e != '/' && *e != '?')
+		e++;
+	snprintf(out, len, "%.*s", (int)(e - u), u);
+}
+
+static enum MHD_Result respond(struct http_server *s, struct MHD_Connection *con,
+			       const char *method, struct req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct auth_in ain;
+	struct auth_out aout;
+	struct xcap_request rq;
+	struct xcap_response rs;
+	struct MHD_Response *resp;
+	const char *body;
+	size_t blen;
+	char xui[AUTH_XUI_MAX];
+	enum MHD_Result ret;
+	int i;
+
+	memset(&ain, 0, sizeof(ain));
+	memset(&aout, 0, sizeof(aout));
+	uri_xui(r, s->h->conf.root, xui, sizeof(xui));
+	ain.method = method;
+	ain.target = r->target;
+	ain.target_len = r->target_len;
+	ain.authorization = hdr(con, MHD_HTTP_HEADER_AUTHORIZATION);
+	ain.asserted = hdr(con, "X-3GPP-Asserted-Identity");
+	ain.peer = ci ? ci->client_addr : NULL;
+	ain.uri_xui = xui;
+	if (auth_check(&s->auth, s->h->store, &ain, &aout)) {
+		static const char msg[] = "authentication required\n";
+
+		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+						       MHD_RESPMEM_PERSISTENT);
+		if (!resp) {
+			auth_out_free(&aout);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		for (i = 0; i < aout.nchallenge; i++)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, aout.challenge[i].p);
+		ret = MHD_queue_response(con, MHD_HTTP_UNAUTHORIZED, resp);
+		MHD_destroy_response(resp);
+		access_log(s, con, method, r, 401, sizeof(msg) - 1, NULL, aout.why);
+		auth_out_free(&aout);
+		return ret;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.target = r->target;
+	rq.target_len = r->target_len;
+	rq.content_type = hdr(con, MHD_HTTP_HEADER_CONTENT_TYPE);
+	rq.if_match = hdr(con, MHD_HTTP_HEADER_IF_MATCH);
+	rq.if_none_match = hdr(con, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	rq.body = r->body.p ? r->body.p : "";
+	rq.body_len = r->body.len;
+	rq.who.xui = aout.xui;
+	rq.who.admin = aout.admin;
+	xcap_response_init(&rs);
+	xcap_handle(s->h, &rq, &rs);
+	body = xcap_response_body(&rs, &blen);
+	if (!strcmp(method, "HEAD") || rs.status == 304)
+		blen = 0;
+	if (rs.view && rs.doc && blen) {
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			blen, (void *)body, free_doc, store_doc_ref(rs.doc));
+	} else {
+		resp = MHD_create_response_from_buffer(blen, (void *)body, MHD_RESPMEM_MUST_COPY);
+	}
+	if (!resp) {
+		xcap_response_free(&rs);
+		auth_out_free(&aout);
+		return MHD_NO;
+	}
+	if (rs.content_type && rs.status != 304)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs.content_type);
+	if (rs.etag[0]) {
+		char q[STORE_ETAG_MAX + 2];
+
+		snprintf(q, sizeof(q), "\"%s\"", rs.etag);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, q);
+	}
+	if (rs.allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rs.allow);
+	ret = MHD_queue_response(con, (unsigned)rs.status, resp);
+	MHD_destroy_response(resp);
+	access_log(s, con, method, r, rs.status, blen, aout.xui,
+		   rs.status >= 400 && rs.xs.phrase[0] ? rs.xs.phrase : NULL);
+	xcap_response_free(&rs);
+	auth_out_free(&aout);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct req *r = *con_cls;
+
+	(void)url;
+	(void)version;
+	if (!r)
+		return send_simple(con, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	if (!r->body.max) {
+		const char *cl = hdr(con, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+		r->body.max = s->h->conf.max_doc;
+		if (cl && strtoull(cl, NULL, 10) > s->h->conf.max_doc)
+			r->too_large = true;
+		if (!r->too_large)
+			return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->too_large && buf_add(&r->body, upload, *upload_size))
+			r->too_large = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_large) {
+		access_log(s, con, method, r, 413, 0, NULL, "body larger than max-document-size");
+		return send_simple(con, MHD_HTTP_CONTENT_TOO_LARGE,
+				   "the body is larger than the document size limit\n");
+	}
+	return respond(s, con, method, r);
+}
+
+static char *slurp(const char *path, char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct mcx_buf b;
+	char chunk[4096];
+	size_t n;
+
+	if (!f) {
+		snprintf(errbuf, errlen, "%s: cannot open", path);
+		return NULL;
+	}
+	buf_init(&b, 1024 * 1024);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(&b, chunk, n)) {
+			fclose(f);
+			buf_reset(&b);
+			snprintf(errbuf, errlen, "%s: too large", path);
+			return NULL;
+		}
+	}
+	fclose(f);
+	return buf_take(&b, NULL);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_warn("%s", msg);
+}
+
+enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *c,
+			       struct xcap_handler *h, char *errbuf, size_t errlen)
+{
+	struct http_server *s = mcx_calloc(1, sizeof(*s));
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	struct sockaddr *sa;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	enum mcx_err err;
+
+	if (!s)
+		return MCX_ENOMEM;
+	s->h = h;
+	s->conf = *c;
+	pthread_mutex_init(&s->alog_lock, NULL);
+	memset(&s->auth, 0, sizeof(s->auth));
+	s->auth.realm = c->realm;
+	s->auth.nonce_lifetime = c->nonce_lifetime;
+	s->auth.trusted_proxies = c->trusted_proxies;
+	err = auth_init(&s->auth, h->store);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot set up authentication: %s", mcx_strerror(err));
+		goto fail;
+	}
+	if (c->access_log && strcmp(c->access_log, "off")) {
+		s->alog = strcmp(c->access_log, "-") ? fopen(c->access_log, "a") : stderr;
+		if (!s->alog) {
+			snprintf(errbuf, errlen, "%s: cannot open the access log", c->access_log);
+			err = MCX_EIO;
+			goto fail;
+		}
+		setvbuf(s->alog, NULL, _IOLBF, 0);
+	}
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, c->bind, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)c->port);
+		sa = (struct sockaddr *)&a4;
+	} else if (inet_pton(AF_INET6, c->bind, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)c->port);
+		sa = (struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(errbuf, errlen, "http-bind: '%s' is not an IP address", c->bind);
+		err = MCX_EINVAL;
+		goto fail;
+	}
+	if ((c->tls_cert && *c->tls_cert) != (c->tls_key && *c->tls_key)) {
+		snprintf(errbuf, errlen, "tls-cert and tls-key must be given together");
+		err = MCX_EINVAL;
+		goto fail;
+	}
+	if (c->tls_cert && *c->tls_cert) {
+		s->cert = slurp(c->tls_cert, errbuf, errlen);
+		s->key = s->cert ? slurp(c->tls_key, errbuf, errlen) : NULL;
+		if (!s->cert || !s->key) {
+			err = MCX_EIO;
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	s->mhd = MHD_start_daemon(flags, (uint16_t)c->port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->conn_limit,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->header_max,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
+		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, s,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
+		MHD_OPTION_HTTPS_MEM_KEY, s->key,
+		MHD_OPTION_END);
+	if (!s->mhd) {
+		snprintf(errbuf, errlen, "cannot listen on %s port %lld (in use, or bad TLS files?)",
+			 c->bind, c->port);
+		err = MCX_EIO;
+		goto fail;
+	}
+	*sp = s;
+	return MCX_OK;
+fail:
+	http_server_stop(s);
+	return err;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+	return di ? di->port : 0;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	if (s->mhd)
+		MHD_stop_daemon(s->mhd);
+	if (s->alog && s->alog != stderr)
+		fclose(s->alog);
+	pthread_mutex_destroy(&s->alog_lock);
+	mcx_free(s->cert);
+	mcx_free(s->key);
+	mcx_free(s);
+}

@@ -1,0 +1,36 @@
+/* The HTTP front: libmicrohttpd glue around the sans-I/O XCAP handler.
+ * Owns the listening sockets and worker threads; authenticates requests
+ * (Digest, or an identity asserted by a trusted proxy) before anything else. */
+#ifndef MCX_HTTP_SERVER_H
+#define MCX_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mcx/mcx.h"
+#include "http/handler.h"
+
+struct http_conf {
+	char *bind;                /* address to listen on */
+	long long port;
+	long long threads;         /* worker threads (MHD thread pool) */
+	long long conn_limit;      /* concurrent connections */
+	long long conn_timeout;    /* seconds a connection may idle */
+	size_t header_max;         /* per-connection memory for headers */
+	char *tls_cert;            /* PEM files; both set = HTTPS */
+	char *tls_key;
+	char *realm;               /* default Digest realm (the demo domain) */
+	long long nonce_lifetime;  /* seconds before a nonce is stale */
+	char *trusted_proxies;     /* space-separated IPs allowed to assert identity */
+	char *access_log;          /* file, "-" = stderr, "off" */
+};
+
+struct http_server;
+
+MCX_WUR enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *c,
+				       struct xcap_handler *h, char *errbuf, size_t errlen);
+void http_server_stop(struct http_server *s);
+/* Port actually bound (useful with port 0). */
+unsigned http_server_port(const struct http_server *s);
+
+#endif

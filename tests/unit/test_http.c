@@ -1,0 +1,6 @@
+/* Unit tests: http. */
+#include "test.h"
+
+const struct test tests_http[] = {
+	{ NULL, NULL, false }
+};

@@ -1,0 +1,6 @@
+/* Unit tests: usage. */
+#include "test.h"
+
+const struct test tests_usage[] = {
+	{ NULL, NULL, false }
+};
