@@ -19,8 +19,11 @@ static const struct conf_def general_defs[] = {
 static const struct conf_def http_defs[] = {
 	{ "http-bind", CONF_STR, H(bind), "127.0.0.1", 0, 0, "IP address to listen on" },
 	{ "http-port", CONF_INT, H(port), "8080", 0, 65535, "TCP port (0 = any free port)" },
-	{ "http-threads", CONF_INT, H(threads), "8", 1, 256,
-	  "worker threads; writes wait for the disk, so more threads than cores help group commit" },
+	{ "http-threads", CONF_INT, H(threads), "2", 1, 256,
+	  "event threads serving connections; reads are answered on them (one per core)" },
+	{ "http-write-workers", CONF_INT, H(write_workers), "32", 1, 1024,
+	  "threads running PUT/DELETE (validation + durable commit) while the connection waits; "
+	  "more of them make bigger group commits" },
 	{ "http-max-connections", CONF_INT, H(conn_limit), "1024", 1, 100000,
 	  "concurrent connections accepted" },
 	{ "http-timeout", CONF_INT, H(conn_timeout), "30", 1, 3600,

@@ -1,4 +1,4 @@
-/* HTTP Digest authentication (RFC 7616): Authorization parser, stateless nonces, challenges and response checks. */
+/* HTTP Digest authentication (RFC 7616): parser, stateless nonces, challenges, responses. */
 #include <string.h>
 
 #include "http/digest.h"

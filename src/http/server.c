@@ -22,6 +22,21 @@ struct http_server {
 	FILE *alog;
 	pthread_mutex_t alog_lock;
 	char *cert, *key;
+	/* writes wait for the disk: they run on worker threads while their
+	 * connection is suspended, so MHD's threads never block */
+	pthread_t *workers;
+	unsigned nworkers;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct req *qhead, *qtail;
+	bool stopping;
+};
+
+enum { HDR_AUTH, HDR_ASSERTED, HDR_CTYPE, HDR_IF_MATCH, HDR_IF_NONE_MATCH, HDR_N };
+
+static const char *const hdr_names[HDR_N] = {
+	MHD_HTTP_HEADER_AUTHORIZATION, "X-3GPP-Asserted-Identity", MHD_HTTP_HEADER_CONTENT_TYPE,
+	MHD_HTTP_HEADER_IF_MATCH, MHD_HTTP_HEADER_IF_NONE_MATCH,
 };
 
 /* Per-request state, created by the URI log callback with the raw target. */
@@ -31,6 +46,16 @@ struct req {
 	struct mcx_buf body;
 	bool too_large;
 	struct timespec t0;
+	/* copied from the connection before a write is handed to a worker */
+	char method[16];
+	char *hdr[HDR_N];
+	struct sockaddr_storage peer;
+	bool has_peer;
+	/* the prepared answer */
+	struct MHD_Response *resp;
+	unsigned status;
+	struct MHD_Connection *con;
+	struct req *next;         /* work queue */
 };
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *con)
@@ -60,6 +85,19 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+static void req_free(struct req *r)
+{
+	int i;
+
+	for (i = 0; i < HDR_N; i++)
+		mcx_free(r->hdr[i]);
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	buf_reset(&r->body);
+	mcx_free(r->target);
+	mcx_free(r);
+}
+
 static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
@@ -70,9 +108,7 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	(void)toe;
 	if (!r)
 		return;
-	buf_reset(&r->body);
-	mcx_free(r->target);
-	mcx_free(r);
+	req_free(r);
 	*con_cls = NULL;
 }
 
@@ -81,28 +117,24 @@ static void free_doc(void *cls)
 	store_doc_deref(cls);
 }
 
-static void access_log(struct http_server *s, struct MHD_Connection *con, const char *method,
-		       const struct req *r, int status, size_t bytes, const char *who,
-		       const char *why)
+static void access_log(struct http_server *s, const struct req *r, int status, size_t bytes,
+		       const char *who, const char *why)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char addr[INET6_ADDRSTRLEN] = "-";
 	struct timespec t1;
 	long us;
 
 	if (!s->alog)
 		return;
-	if (ci && ci->client_addr) {
-		if (ci->client_addr->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, addr, sizeof(addr));
-		else if (ci->client_addr->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, addr, sizeof(addr));
-	}
+	if (r->has_peer && r->peer.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)&r->peer)->sin_addr, addr, sizeof(addr));
+	else if (r->has_peer && r->peer.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)&r->peer)->sin6_addr, addr, sizeof(addr));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	us = (t1.tv_sec - r->t0.tv_sec) * 1000000L + (t1.tv_nsec - r->t0.tv_nsec) / 1000;
 	pthread_mutex_lock(&s->alog_lock);
 	fprintf(s->alog, "time=%ld peer=%s user=%s method=%s status=%d bytes=%zu us=%ld target=\"%.*s\"%s%s%s\n",
-		(long)time(NULL), addr, who && *who ? who : "-", method, status, bytes, us,
+		(long)time(NULL), addr, who && *who ? who : "-", r->method, status, bytes, us,
 		(int)(r->target_len > 512 ? 512 : r->target_len), r->target,
 		why ? " reason=\"" : "", why ? why : "", why ? "\"" : "");
 	pthread_mutex_unlock(&s->alog_lock);
@@ -146,11 +178,50 @@ static void uri_xui(const struct req *r, const char *root, char *out, size_t len
 	snprintf(out, len, "%.*s", (int)(e - u), u);
 }
 
-static enum MHD_Result respond(struct http_server *s, struct MHD_Connection *con,
-			       const char *method, struct req *r)
+/* Copy what a worker needs from the connection (it may run elsewhere). */
+static int capture(struct MHD_Connection *con, const char *method, struct req *r)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	int i;
+
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	for (i = 0; i < HDR_N; i++) {
+		const char *v = hdr(con, hdr_names[i]);
+
+		if (v && !(r->hdr[i] = mcx_strdup(v)))
+			return -1;
+	}
+	if (ci && ci->client_addr) {
+		size_t l = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+			   sizeof(struct sockaddr_in);
+
+		memcpy(&r->peer, ci->client_addr, l);
+		r->has_peer = true;
+	}
+	r->con = con;
+	return 0;
+}
+
+static struct MHD_Response *unauthorized(struct auth_out *aout)
+{
+	static const char msg[] = "authentication required\n";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+								   MHD_RESPMEM_PERSISTENT);
+	int i;
+
+	if (!resp)
+		return NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	for (i = 0; i < aout->nchallenge; i++)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, aout->challenge[i].p);
+	return resp;
+}
+
+/* Authenticate, run the XCAP handler and prepare r->resp / r->status.
+ * Runs on an MHD thread (reads) or a worker (writes). */
+static void process(struct http_server *s, struct req *r)
+{
 	struct auth_in ain;
 	struct auth_out aout;
 	struct xcap_request rq;
@@ -159,44 +230,31 @@ static enum MHD_Result respond(struct http_server *s, struct MHD_Connection *con
 	const char *body;
 	size_t blen;
 	char xui[AUTH_XUI_MAX];
-	enum MHD_Result ret;
-	int i;
 
 	memset(&ain, 0, sizeof(ain));
 	memset(&aout, 0, sizeof(aout));
 	uri_xui(r, s->h->conf.root, xui, sizeof(xui));
-	ain.method = method;
+	ain.method = r->method;
 	ain.target = r->target;
 	ain.target_len = r->target_len;
-	ain.authorization = hdr(con, MHD_HTTP_HEADER_AUTHORIZATION);
-	ain.asserted = hdr(con, "X-3GPP-Asserted-Identity");
-	ain.peer = ci ? ci->client_addr : NULL;
+	ain.authorization = r->hdr[HDR_AUTH];
+	ain.asserted = r->hdr[HDR_ASSERTED];
+	ain.peer = r->has_peer ? (const struct sockaddr *)&r->peer : NULL;
 	ain.uri_xui = xui;
 	if (auth_check(&s->auth, s->h->store, &ain, &aout)) {
-		static const char msg[] = "authentication required\n";
-
-		resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-						       MHD_RESPMEM_PERSISTENT);
-		if (!resp) {
-			auth_out_free(&aout);
-			return MHD_NO;
-		}
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-		for (i = 0; i < aout.nchallenge; i++)
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, aout.challenge[i].p);
-		ret = MHD_queue_response(con, MHD_HTTP_UNAUTHORIZED, resp);
-		MHD_destroy_response(resp);
-		access_log(s, con, method, r, 401, sizeof(msg) - 1, NULL, aout.why);
+		r->resp = unauthorized(&aout);
+		r->status = MHD_HTTP_UNAUTHORIZED;
+		access_log(s, r, 401, 24, NULL, aout.why);
 		auth_out_free(&aout);
-		return ret;
+		return;
 	}
 	memset(&rq, 0, sizeof(rq));
-	rq.method = method;
+	rq.method = r->method;
 	rq.target = r->target;
 	rq.target_len = r->target_len;
-	rq.content_type = hdr(con, MHD_HTTP_HEADER_CONTENT_TYPE);
-	rq.if_match = hdr(con, MHD_HTTP_HEADER_IF_MATCH);
-	rq.if_none_match = hdr(con, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	rq.content_type = r->hdr[HDR_CTYPE];
+	rq.if_match = r->hdr[HDR_IF_MATCH];
+	rq.if_none_match = r->hdr[HDR_IF_NONE_MATCH];
 	rq.body = r->body.p ? r->body.p : "";
 	rq.body_len = r->body.len;
 	rq.who.xui = aout.xui;
@@ -204,36 +262,88 @@ static enum MHD_Result respond(struct http_server *s, struct MHD_Connection *con
 	xcap_response_init(&rs);
 	xcap_handle(s->h, &rq, &rs);
 	body = xcap_response_body(&rs, &blen);
-	if (!strcmp(method, "HEAD") || rs.status == 304)
+	if (!strcmp(r->method, "HEAD") || rs.status == 304)
 		blen = 0;
-	if (rs.view && rs.doc && blen) {
+	if (rs.view && rs.doc && blen)
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(
 			blen, (void *)body, free_doc, store_doc_ref(rs.doc));
-	} else {
+	else
 		resp = MHD_create_response_from_buffer(blen, (void *)body, MHD_RESPMEM_MUST_COPY);
-	}
-	if (!resp) {
-		xcap_response_free(&rs);
-		auth_out_free(&aout);
-		return MHD_NO;
-	}
-	if (rs.content_type && rs.status != 304)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs.content_type);
-	if (rs.etag[0]) {
-		char q[STORE_ETAG_MAX + 2];
+	if (resp) {
+		if (rs.content_type && rs.status != 304)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs.content_type);
+		if (rs.etag[0]) {
+			char q[STORE_ETAG_MAX + 2];
 
-		snprintf(q, sizeof(q), "\"%s\"", rs.etag);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, q);
+			snprintf(q, sizeof(q), "\"%s\"", rs.etag);
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, q);
+		}
+		if (rs.allow)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rs.allow);
 	}
-	if (rs.allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rs.allow);
-	ret = MHD_queue_response(con, (unsigned)rs.status, resp);
-	MHD_destroy_response(resp);
-	access_log(s, con, method, r, rs.status, blen, aout.xui,
+	r->resp = resp;
+	r->status = (unsigned)rs.status;
+	access_log(s, r, rs.status, blen, aout.xui,
 		   rs.status >= 400 && rs.xs.phrase[0] ? rs.xs.phrase : NULL);
 	xcap_response_free(&rs);
 	auth_out_free(&aout);
+}
+
+static enum MHD_Result queue_prepared(struct MHD_Connection *con, struct req *r)
+{
+	enum MHD_Result ret;
+
+	if (!r->resp)
+		return MHD_NO;
+	ret = MHD_queue_response(con, r->status, r->resp);
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
 	return ret;
+}
+
+static void *worker(void *arg)
+{
+	struct http_server *s = arg;
+
+	for (;;) {
+		struct req *r;
+
+		pthread_mutex_lock(&s->qlock);
+		while (!s->qhead && !s->stopping)
+			pthread_cond_wait(&s->qcond, &s->qlock);
+		r = s->qhead;
+		if (!r) {
+			pthread_mutex_unlock(&s->qlock);
+			return NULL;
+		}
+		s->qhead = r->next;
+		if (!s->qhead)
+			s->qtail = NULL;
+		pthread_mutex_unlock(&s->qlock);
+		process(s, r);
+		r->status = r->status ? r->status : MHD_HTTP_INTERNAL_SERVER_ERROR;
+		MHD_resume_connection(r->con);
+	}
+}
+
+/* Hand a write to the workers; false when shutting down (run it inline). */
+static bool enqueue(struct http_server *s, struct req *r)
+{
+	r->next = NULL;
+	pthread_mutex_lock(&s->qlock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->qlock);
+		return false;
+	}
+	if (s->qtail)
+		s->qtail->next = r;
+	else
+		s->qhead = r;
+	s->qtail = r;
+	MHD_suspend_connection(r->con);
+	pthread_cond_signal(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	return true;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
@@ -247,6 +357,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	(void)version;
 	if (!r)
 		return send_simple(con, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	if (r->status)
+		return queue_prepared(con, r);
 	if (!r->body.max) {
 		const char *cl = hdr(con, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
@@ -262,12 +374,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->status)
+		return queue_prepared(con, r);     /* resumed after a worker ran it */
+	if (capture(con, method, r))
+		return send_simple(con, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	if (r->too_large) {
-		access_log(s, con, method, r, 413, 0, NULL, "body larger than max-document-size");
+		access_log(s, r, 413, 0, NULL, "body larger than max-document-size");
 		return send_simple(con, MHD_HTTP_CONTENT_TOO_LARGE,
 				   "the body is larger than the document size limit\n");
 	}
-	return respond(s, con, method, r);
+	if ((!strcmp(method, "PUT") || !strcmp(method, "DELETE")) && enqueue(s, r))
+		return MHD_YES;
+	process(s, r);
+	return queue_prepared(con, r);
 }
 
 static char *slurp(const char *path, char *errbuf, size_t errlen)
@@ -311,7 +430,9 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	struct sockaddr *sa;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
+	unsigned i;
 	enum mcx_err err;
 
 	if (!s)
@@ -319,6 +440,21 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 	s->h = h;
 	s->conf = *c;
 	pthread_mutex_init(&s->alog_lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
+	s->workers = mcx_calloc((size_t)c->write_workers, sizeof(pthread_t));
+	if (!s->workers) {
+		err = MCX_ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < (unsigned)c->write_workers; i++) {
+		if (pthread_create(&s->workers[i], NULL, worker, s)) {
+			snprintf(errbuf, errlen, "cannot start write workers");
+			err = MCX_EINTERNAL;
+			goto fail;
+		}
+		s->nworkers++;
+	}
 	memset(&s->auth, 0, sizeof(s->auth));
 	s->auth.realm = c->realm;
 	s->auth.nonce_lifetime = c->nonce_lifetime;
@@ -404,8 +540,19 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	unsigned i;
+
+	pthread_mutex_lock(&s->qlock);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	for (i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i], NULL);
+	mcx_free(s->workers);
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qcond);
 	if (s->alog && s->alog != stderr)
 		fclose(s->alog);
 	pthread_mutex_destroy(&s->alog_lock);

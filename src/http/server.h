@@ -13,7 +13,8 @@
 struct http_conf {
 	char *bind;                /* address to listen on */
 	long long port;
-	long long threads;         /* worker threads (MHD thread pool) */
+	long long threads;         /* event threads (MHD thread pool): reads run here */
+	long long write_workers;   /* threads that run writes while their connection waits */
 	long long conn_limit;      /* concurrent connections */
 	long long conn_timeout;    /* seconds a connection may idle */
 	size_t header_max;         /* per-connection memory for headers */

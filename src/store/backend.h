@@ -41,6 +41,8 @@ struct store_backend {
 	enum mcx_err (*history)(void *be, const char *path, store_history_h *h, void *arg);
 	enum mcx_err (*changes_since)(void *be, long long after,
 				      store_change_h *h, void *arg);
+	/* The newest change sequence number, 0 if none. */
+	enum mcx_err (*last_seq)(void *be, long long *seqp);
 	enum mcx_err (*user_put)(void *be, const struct store_user *u);
 	enum mcx_err (*user_get)(void *be, const char *xui, struct store_user **up);
 	/* name[0..namelen) is not NUL-terminated. */

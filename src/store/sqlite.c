@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/backend.h"
+#include "core/banned.h"
 
 #define DB_FILE "mcx.db"
 #define BUSY_TIMEOUT_DEFAULT 5000  /* ms, when opts->busy_timeout_ms <= 0 */
@@ -86,7 +87,7 @@ static const char *const wsql[W_N] = {
 
 enum rstmt {
 	R_CUR, R_VER, R_LIST, R_LIST_ALL, R_HIST, R_CHANGES, R_USER_GET,
-	R_USER_FIND, R_USER_LIST, R_META_GET, R_N
+	R_USER_FIND, R_USER_LIST, R_META_GET, R_LAST_SEQ, R_N
 };
 
 #define USER_COLS "xui, name, domain, roles, ha1_md5_full, ha1_md5_short," \
@@ -110,6 +111,7 @@ static const char *const rsql[R_N] = {
 	[R_USER_FIND] = "SELECT " USER_COLS " FROM users WHERE domain = ?1 AND name = ?2",
 	[R_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY xui",
 	[R_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[R_LAST_SEQ] = "SELECT seq FROM changes ORDER BY seq DESC LIMIT 1",
 };
 
 /* A read connection; used by one thread at a time, between rconn_get and
@@ -424,6 +426,27 @@ static enum mcx_err sq_changes_since(void *be, long long after,
 	}
 	if (r != SQLITE_DONE)
 		err = db_fail(b, rc->db, r, "changes");
+	rconn_put(b, rc, s);
+	return err;
+}
+
+static enum mcx_err sq_last_seq(void *be, long long *seqp)
+{
+	struct sq *b = be;
+	struct rconn *rc;
+	sqlite3_stmt *s;
+	enum mcx_err err;
+	int r;
+
+	err = rconn_get(b, R_LAST_SEQ, &rc, &s);
+	if (err)
+		return err;
+	*seqp = 0;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*seqp = sqlite3_column_int64(s, 0);
+	else if (r != SQLITE_DONE)
+		err = db_fail(b, rc->db, r, "last change");
 	rconn_put(b, rc, s);
 	return err;
 }
@@ -1035,6 +1058,7 @@ const struct store_backend store_backend_sqlite = {
 	.list = sq_list,
 	.history = sq_history,
 	.changes_since = sq_changes_since,
+	.last_seq = sq_last_seq,
 	.user_put = sq_user_put,
 	.user_get = sq_user_get,
 	.user_find = sq_user_find,

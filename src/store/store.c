@@ -4,16 +4,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define LOG_MODULE "store"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/backend.h"
+#include "core/banned.h"
 
 /* The cache is split in shards, each with its own lock, LRU list and share
  * of opts->cache_max, so concurrent readers rarely meet on one lock. */
 #define CACHE_SHARDS 16
 #define CACHE_BUCKETS_MIN 64
+#define POLL_MS_DEFAULT 1000   /* when opts->poll_ms <= 0 */
 
 struct cache_ent {
 	struct store_doc *doc;      /* one reference held by the cache */
@@ -63,6 +66,13 @@ struct mcx_store {
 	pthread_mutex_t llock;      /* serializes store_listen */
 	struct listener *lhead;     /* read without the lock: atomic */
 	struct listener *ltail;
+	/* Other processes' commits: the cache reflects every change up to
+	 * seen_seq; a gap before our own next seq, or a poll of the newest
+	 * seq, finds the others and drops their paths from the cache. */
+	pthread_mutex_t slock;      /* seen_seq, and one sync at a time */
+	long long seen_seq;
+	long long poll_ms;
+	long long next_poll;        /* monotonic ms; atomic */
 };
 
 /* ---- documents ---- */
@@ -311,6 +321,22 @@ static void cache_set(struct mcx_store *st, const char *path, struct store_doc *
 	pthread_mutex_unlock(&sh->lock);
 }
 
+/* Forgets everything (when we cannot tell what another process changed). */
+static void cache_clear(struct mcx_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_SHARDS; i++) {
+		struct cache_shard *sh = &st->shards[i];
+
+		pthread_mutex_lock(&sh->lock);
+		sh->gen++;
+		while (sh->tail)
+			shard_remove(sh, sh->tail);
+		pthread_mutex_unlock(&sh->lock);
+	}
+}
+
 static void cache_init(struct mcx_store *st, size_t max)
 {
 	size_t i;
@@ -333,6 +359,84 @@ static void cache_free(struct mcx_store *st)
 		mcx_free(sh->tab);
 		pthread_mutex_destroy(&sh->lock);
 	}
+}
+
+/* ---- other processes' commits ---- */
+
+struct forget {
+	struct mcx_store *st;
+	long long max;
+};
+
+static void forget_one(const struct store_change *c, void *arg)
+{
+	struct forget *fg = arg;
+
+	cache_set(fg->st, c->path, NULL);
+	if (c->seq > fg->max)
+		fg->max = c->seq;
+}
+
+/* Drops from the cache every path changed after seen_seq (some may be our
+ * own commits not yet published: dropping them too is harmless). Called
+ * with slock held. */
+static void forget_foreign(struct mcx_store *st)
+{
+	struct forget fg = { st, st->seen_seq };
+
+	if (st->ops->changes_since(st->be, st->seen_seq, forget_one, &fg)) {
+		cache_clear(st);
+		return;
+	}
+	st->seen_seq = fg.max;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* At most once per poll_ms, by one reader at a time (the others go on). */
+static void poll_foreign(struct mcx_store *st)
+{
+	long long now = mono_ms(), last = 0;
+
+	if (now < __atomic_load_n(&st->next_poll, __ATOMIC_RELAXED) ||
+	    pthread_mutex_trylock(&st->slock))
+		return;
+	__atomic_store_n(&st->next_poll, now + st->poll_ms, __ATOMIC_RELAXED);
+	if (st->ops->last_seq(st->be, &last))
+		cache_clear(st);
+	else if (last > st->seen_seq)
+		forget_foreign(st);
+	pthread_mutex_unlock(&st->slock);
+}
+
+/* Before publishing a group: a gap between seen_seq and the group's first
+ * seq means another process committed in between. */
+static void catch_up(struct mcx_store *st, struct store_item **items, size_t n)
+{
+	long long first = 0, last = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (items[i]->err || !items[i]->r->changed)
+			continue;
+		if (!first)
+			first = items[i]->seq;
+		last = items[i]->seq;
+	}
+	if (!first)
+		return;
+	pthread_mutex_lock(&st->slock);
+	if (first > st->seen_seq + 1)
+		forget_foreign(st);
+	if (last > st->seen_seq)
+		st->seen_seq = last;
+	pthread_mutex_unlock(&st->slock);
 }
 
 /* ---- group commit ---- */
@@ -393,6 +497,7 @@ static void lead(struct mcx_store *st)
 	pthread_mutex_unlock(&st->qlock);
 
 	st->ops->commit(st->be, items, n);
+	catch_up(st, items, n);
 	for (i = 0; i < n; i++)
 		if (!items[i]->err && items[i]->r->changed)
 			publish(st, items[i]);
@@ -475,14 +580,26 @@ enum mcx_err store_open(struct mcx_store **stp, const struct store_opts *o,
 	}
 	st->ops = &store_backend_sqlite;
 	err = st->ops->open(&st->be, o, errbuf, errlen);
+	if (!err) {
+		err = st->ops->last_seq(st->be, &st->seen_seq);
+		if (err) {
+			st->ops->close(st->be);
+			if (errlen)
+				snprintf(errbuf, errlen, "%s: cannot read the change log: %s",
+					 o->dir, mcx_strerror(err));
+		}
+	}
 	if (err) {
-		log_err("open %s: %s", o->dir, errlen ? errbuf : mcx_strerror(err));
+		log_err("%s", errlen ? errbuf : mcx_strerror(err));
 		mcx_free(st);
 		return err;
 	}
+	st->poll_ms = o->poll_ms > 0 ? o->poll_ms : POLL_MS_DEFAULT;
+	st->next_poll = mono_ms() + st->poll_ms;
 	cache_init(st, o->cache_max);
 	pthread_mutex_init(&st->qlock, NULL);
 	pthread_mutex_init(&st->llock, NULL);
+	pthread_mutex_init(&st->slock, NULL);
 	*stp = st;
 	return MCX_OK;
 }
@@ -501,6 +618,7 @@ void store_close(struct mcx_store *st)
 	}
 	pthread_mutex_destroy(&st->qlock);
 	pthread_mutex_destroy(&st->llock);
+	pthread_mutex_destroy(&st->slock);
 	mcx_free(st);
 }
 
@@ -532,6 +650,7 @@ enum mcx_err store_get(struct mcx_store *st, const char *path, struct store_doc 
 
 	if (!path)
 		return MCX_EINVAL;
+	poll_foreign(st);
 	d = cache_get(st, path, &gen);
 	if (!d) {
 		err = st->ops->get(st->be, path, 0, &d);

@@ -26,6 +26,10 @@ struct store_opts {
 	size_t cache_max;         /* bytes of current documents kept in memory */
 	bool sync_full;           /* fsync every commit (durable on power loss) */
 	long long busy_timeout_ms; /* wait for another process's lock; <= 0: 5 s */
+	/* Other processes may commit too (the mcx tool beside mcxd): the cache
+	 * drops what they changed at our next commit, or within this many ms
+	 * on reads. <= 0: 1000. */
+	long long poll_ms;
 };
 
 /* A document version. Refcounted and immutable once returned: share it
@@ -39,7 +43,7 @@ struct store_doc {
 	long long mtime;          /* unix seconds */
 	char *author;             /* XUI or tool name that committed it */
 	/* private */
-	int refs;
+	int refs;                 /* changed with __atomic builtins only */
 	void *aux;                /* derived data attached once (e.g. an XML index) */
 	void (*aux_free)(void *);
 };
@@ -104,7 +108,8 @@ MCX_WUR enum mcx_err store_commit(struct mcx_store *st, const struct store_commi
 				  struct store_result *r);
 
 /* Current documents whose path starts with prefix, in path order.
- * The callback returns non-zero to stop. */
+ * The callback returns non-zero to stop; path and etag are valid during the
+ * call only. */
 typedef int (store_list_h)(const char *path, const char *etag, size_t len,
 			   long long mtime, void *arg);
 MCX_WUR enum mcx_err store_list(struct mcx_store *st, const char *prefix,
@@ -118,6 +123,7 @@ struct store_version {
 	const char *author;
 	bool deleted;
 };
+/* v->author is valid during the call only; non-zero stops. */
 typedef int (store_history_h)(const struct store_version *v, void *arg);
 /* Versions of path, newest first. MCX_ENOENT if the path never existed. */
 MCX_WUR enum mcx_err store_history(struct mcx_store *st, const char *path,
@@ -130,9 +136,12 @@ MCX_WUR enum mcx_err store_history(struct mcx_store *st, const char *path,
  * The cache already holds the new version, so store_get sees it. Handlers
  * must not call store_commit (deadlock) and should be quick: they delay
  * every committer of the group. store_listen may be called at any time; the
- * handler sees at least every change committed after it returns. */
+ * handler sees at least every change committed after it returns. Only this
+ * store's commits are delivered, not other processes' (read those with
+ * store_changes_since). The strings in c are valid during the call only. */
 MCX_WUR enum mcx_err store_listen(struct mcx_store *st, store_change_h *h, void *arg);
-/* Changes with seq > after, oldest first (for feeds across processes). */
+/* Changes with seq > after, oldest first (for feeds across processes).
+ * The strings in c are valid during the call only. */
 MCX_WUR enum mcx_err store_changes_since(struct mcx_store *st, long long after,
 					 store_change_h *h, void *arg);
 
@@ -162,6 +171,7 @@ MCX_WUR enum mcx_err store_user_get(struct mcx_store *st, const char *xui,
 MCX_WUR enum mcx_err store_user_find(struct mcx_store *st, const char *username,
 				     const char *realm, struct store_user **up);
 MCX_WUR enum mcx_err store_user_del(struct mcx_store *st, const char *xui);
+/* u's strings are valid during the call only; non-zero stops. */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 MCX_WUR enum mcx_err store_user_list(struct mcx_store *st, store_user_h *h, void *arg);
 

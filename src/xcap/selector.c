@@ -12,9 +12,13 @@ static enum mcx_err bad(char *errbuf, size_t errlen, const char *what, struct pl
 	return MCX_EINVAL;
 }
 
+/* An XML NameChar, or ':'. Non-ASCII bytes are let through as UTF-8. */
 static bool qname_char(char c)
 {
-	return c && !strchr("/[]@=\"' \t\r\n*()", c);
+	unsigned char u = (unsigned char)c;
+
+	return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+	       u == '-' || u == '.' || u == '_' || u == ':' || u >= 0x80;
 }
 
 static bool split_qname(struct pl q, struct pl *prefix, struct pl *local)
@@ -29,6 +33,17 @@ static bool split_qname(struct pl q, struct pl *prefix, struct pl *local)
 	*prefix = pl_make(q.p, (size_t)(c - q.p));
 	*local = pl_make(c + 1, q.l - prefix->l - 1);
 	return prefix->l > 0 && local->l > 0 && !memchr(local->p, ':', local->l);
+}
+
+/* A terminal "@name": only name characters, for put_attr writes it out. */
+static bool attr_qname(struct pl q, struct pl *prefix, struct pl *local)
+{
+	size_t i;
+
+	for (i = 0; i < q.l; i++)
+		if (!qname_char(q.p[i]))
+			return false;
+	return split_qname(q, prefix, local);
 }
 
 /* Split the selector into steps at '/' outside quotes and brackets. */
@@ -191,7 +206,7 @@ enum mcx_err xsel_parse(struct xsel *s, const char *sel, size_t len, uint32_t ma
 			goto out;
 		}
 		if (last && st.p[0] == '@') {
-			if (!split_qname(pl_make(st.p + 1, st.l - 1), &s->tprefix, &s->tlocal)) {
+			if (!attr_qname(pl_make(st.p + 1, st.l - 1), &s->tprefix, &s->tlocal)) {
 				err = bad(errbuf, errlen, "bad attribute selector", s->raw);
 				goto out;
 			}
@@ -203,8 +218,11 @@ enum mcx_err xsel_parse(struct xsel *s, const char *sel, size_t len, uint32_t ma
 			break;
 		}
 		err = parse_step(&s->steps[s->n], st, errbuf, errlen);
-		if (err)
+		if (err) {
+			/* a step that fails after its attribute test owns aval */
+			mcx_free(s->steps[s->n].aval);
 			goto out;
+		}
 		s->n++;
 		if (last)
 			break;

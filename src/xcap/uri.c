@@ -176,6 +176,8 @@ enum xcap_uri_res xcap_uri_parse(struct xcap_uri *u, const char *target, size_t 
 	qs = query_start(target, len);
 	sep = memmem(target, qs, "/~~/", 4);
 	ds_end = sep ? (size_t)(sep - target) : qs;
+	if (ds_end <= rl) /* "/~~/" right after the root: no document selector */
+		return badf(errbuf, errlen, XCAP_URI_NOT_FOUND, "no application usage and tree");
 	/* pool: decoded copies never exceed the source; a few NULs and the
 	 * docpath (auid + tree + name) need at most 2*len + 16 more bytes. */
 	pool = mcx_malloc(4 * len + 64);
@@ -238,11 +240,7 @@ enum xcap_uri_res xcap_uri_parse(struct xcap_uri *u, const char *target, size_t 
 
 			if (!s)
 				s = e;
-			if (s == p) {
-				if (s + 1 == e) {
-					u->collection = true;
-					break;
-				}
+			if (s == p) { /* "//": a trailing '/' ends the loop below */
 				r = badf(errbuf, errlen, XCAP_URI_BAD, "empty path segment");
 				goto fail;
 			}

@@ -483,6 +483,13 @@ uint32_t xmldoc_ns_find(const struct xmldoc *d, const char *uri, bool *found)
 	return 0;
 }
 
+/* XML 1.0 Char: what a character reference may name (§2.2, §4.1). */
+static bool is_xml_char(unsigned long cp)
+{
+	return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+	       (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
 static bool put_utf8(char *out, size_t outmax, size_t *o, unsigned long cp)
 {
 	unsigned char b[4];
@@ -554,7 +561,7 @@ bool xml_unescape(struct pl raw, char *out, size_t outmax, size_t *outlen)
 				else return false;
 				cp = cp * (hex ? 16 : 10) + (unsigned long)v;
 			}
-			if (cp == 0 || !put_utf8(out, outmax, &o, cp))
+			if (!is_xml_char(cp) || !put_utf8(out, outmax, &o, cp))
 				return false;
 		} else {
 			bool ok = false;
