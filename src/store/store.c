@@ -512,6 +512,17 @@ static void lead(struct mcx_store *st)
 		pthread_cond_signal(&st->qhead->cond);  /* the next leader */
 }
 
+/* Called with qlock held. req lives on its committer's stack: the leader
+ * unlinks it before setting done, and the committer waits for done. */
+static void enqueue(struct mcx_store *st, struct commit_req *req)
+{
+	if (st->qtail)
+		st->qtail->next = req;
+	else
+		st->qhead = req;
+	st->qtail = req;
+}
+
 static enum mcx_err commit_check(const struct store_commit *c)
 {
 	if (!c->path || !*c->path)
@@ -541,11 +552,7 @@ enum mcx_err store_commit(struct mcx_store *st, const struct store_commit *c,
 	pthread_cond_init(&req.cond, NULL);
 
 	pthread_mutex_lock(&st->qlock);
-	if (st->qtail)
-		st->qtail->next = &req;
-	else
-		st->qhead = &req;
-	st->qtail = &req;
+	enqueue(st, &req);
 	while (!req.done) {
 		if (!st->leading)
 			lead(st);

@@ -93,10 +93,12 @@ static int verify(struct op *o, const char *body)
 		test_fail((t), __FILE__, __LINE__, "document is\n%.*s\nexpected\n%s", \
 			  (int)(o)->out.len, (o)->out.p ? (o)->out.p : "", w_); \
 		op_end(o); return; } } while (0)
-#define CHECK_ST(t, o, http, tag) do { if ((o)->st.http != (http) || (o)->st.tag != (tag)) { \
-	test_fail((t), __FILE__, __LINE__, "status %d tag %d (%s), expected %d tag %d", \
-		  (o)->st.http, (int)(o)->st.tag, (o)->st.phrase, (http), (int)(tag)); \
-	op_end(o); return; } } while (0)
+#define CHECK_ST(t, o, want_http, want_tag) do { \
+	if ((o)->st.http != (want_http) || (o)->st.tag != (want_tag)) { \
+		test_fail((t), __FILE__, __LINE__, "status %d tag %d (%s), expected %d tag %d", \
+			  (o)->st.http, (int)(o)->st.tag, (o)->st.phrase, (want_http), \
+			  (int)(want_tag)); \
+		op_end(o); return; } } while (0)
 
 /* ---- element PUT ---- */
 
@@ -563,7 +565,7 @@ static void ops_put_result_too_large(struct test_ctx *t)
 
 static void ops_trim(struct test_ctx *t)
 {
-	struct pl p = xcap_trim(" \r\n\t<a/> \n", 11);
+	struct pl p = xcap_trim(" \r\n\t<a/> \n", 10);
 
 	CHECK_MEM(t, p.p, p.l, "<a/>", 4);
 	p = xcap_trim("   ", 3);

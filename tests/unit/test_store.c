@@ -10,6 +10,7 @@
 #include "test.h"
 #include "core/crypto.h"
 #include "core/mem.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 #define THREADS 8
@@ -495,6 +496,58 @@ static void store_listen_events(struct test_ctx *t)
 	with_store(t, 0, 1 << 20, listen_body);
 }
 
+/* One group straight through the backend: each item's precondition sees
+ * the items before it in the same transaction. */
+static void batch_body(struct test_ctx *t, struct fx *f)
+{
+	struct store_commit c[5];
+	struct store_result r[5];
+	struct store_item it[5], *items[5];
+	char e[3][33];
+	void *be = NULL;
+	char eb[256];
+	int i;
+
+	etag_of("a", 1, e[0]);
+	etag_of("b", 1, e[1]);
+	etag_of("c", 1, e[2]);
+	memset(c, 0, sizeof(c));
+	c[0] = (struct store_commit){ .path = "g", .expect_etag = "", .bytes = "a", .len = 1, .etag = e[0] };
+	c[1] = (struct store_commit){ .path = "g", .expect_etag = e[0], .bytes = "b", .len = 1, .etag = e[1] };
+	c[2] = (struct store_commit){ .path = "g", .expect_etag = e[0], .bytes = "c", .len = 1, .etag = e[2] };
+	c[3] = (struct store_commit){ .path = "g", .bytes = "b", .len = 1, .etag = e[1] };
+	c[4] = (struct store_commit){ .path = "g", .expect_etag = e[1] };
+	for (i = 0; i < 5; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		it[i] = (struct store_item){ .c = &c[i], .r = &r[i] };
+		items[i] = &it[i];
+	}
+	store_close(f->st);
+	f->st = NULL;
+	CHECK_INT(t, store_backend_sqlite.open(&be, &f->o, eb, sizeof(eb)), MCX_OK);
+	store_backend_sqlite.commit(be, items, 5);
+	store_backend_sqlite.close(be);
+	CHECK_INT(t, it[0].err, MCX_OK);
+	CHECK(t, r[0].created && r[0].changed);
+	CHECK_INT(t, it[1].err, MCX_OK);
+	CHECK_INT(t, r[1].version, 2);
+	CHECK_STR(t, r[1].prev_etag, e[0]);
+	CHECK_INT(t, it[2].err, MCX_ECONFLICT);
+	CHECK_STR(t, r[2].prev_etag, e[1]);
+	CHECK_INT(t, it[3].err, MCX_OK);
+	CHECK(t, !r[3].changed);
+	CHECK_INT(t, it[3].seq, 0);
+	CHECK_INT(t, it[4].err, MCX_OK);
+	CHECK_INT(t, r[4].version, 3);
+	CHECK_INT(t, it[4].seq, it[1].seq + 1);
+	CHECK_INT(t, it[1].seq, it[0].seq + 1);
+}
+
+static void store_batch(struct test_ctx *t)
+{
+	with_store(t, 0, 1 << 20, batch_body);
+}
+
 /* ---- concurrency ---- */
 
 struct order {
@@ -568,8 +621,8 @@ static void *shared_worker(void *arg)
 			w->conflicts++;
 			continue;
 		}
-		if (err || !r.changed) {
-			w->errors++;
+		if (err || !r.changed || strcmp(r.prev_etag, etag)) {
+			w->errors++;   /* a lost update if prev_etag is not ours */
 			return NULL;
 		}
 		i++;
@@ -1105,6 +1158,7 @@ const struct test tests_store[] = {
 	{ "store_retention", store_retention, false },
 	{ "store_list_prefix", store_list_prefix, false },
 	{ "store_listen_events", store_listen_events, false },
+	{ "store_batch", store_batch, false },
 	{ "store_concurrent", store_concurrent, false },
 	{ "store_readers", store_readers, false },
 	{ "store_no_cache", store_no_cache, false },
