@@ -26,6 +26,8 @@ suite() {  # build-dir bin-dir label
   "$b/test-unit" > "$log/unit$tag" 2>&1; count "unit$tag" "$log/unit$tag" $?
   MCX_BIN=$bin python3 tests/live/run_cases.py tests/cases > "$log/cases$tag" 2>&1
   count "protocol cases$tag" "$log/cases$tag" $?
+  MCX_BIN=$bin python3 tests/live/http_edges.py > "$log/edges$tag" 2>&1
+  count "http edges$tag" "$log/edges$tag" $?
   MCX_BIN=$bin python3 tests/live/durability.py > "$log/dur$tag" 2>&1
   count "durability$tag" "$log/dur$tag" $?
 }

@@ -141,8 +141,10 @@ static enum mcx_err set_one(const struct conf_def *d, void *base, const char *va
 		char **sp = (char **)(void *)slot;
 		char *n = mcx_strdup(val);
 
-		if (!n)
+		if (!n) {
+			snprintf(errbuf, errlen, "%s: out of memory", d->name);
 			return MCX_ENOMEM;
+		}
 		mcx_free(*sp);
 		*sp = n;
 		return MCX_OK;

@@ -34,7 +34,7 @@ static const struct conf_def http_defs[] = {
 	{ "tls-key", CONF_STR, H(tls_key), NULL, 0, 0, "PEM private key" },
 	{ "realm", CONF_STR, H(realm), "example.org", 0, 0,
 	  "Digest realm when the URI names no user domain" },
-	{ "nonce-lifetime", CONF_INT, H(nonce_lifetime), "300", 10, 86400,
+	{ "nonce-lifetime", CONF_INT, H(nonce_lifetime), "300", 1, 86400,
 	  "seconds before a Digest nonce is stale" },
 	{ "trusted-proxies", CONF_STR, H(trusted_proxies), "", 0, 0,
 	  "space-separated peer addresses allowed to send X-3GPP-Asserted-Identity" },

@@ -211,16 +211,17 @@ static enum mcx_err rconn_open(struct sq *b, struct rconn **rcp)
 	if (!rc)
 		return MCX_ENOMEM;
 	r = sqlite3_open_v2(b->file, &rc->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (r == SQLITE_OK)
+	if (r == SQLITE_OK) {
+		sqlite3_extended_result_codes(rc->db, 1);
+		sqlite3_busy_timeout(rc->db, b->busy_ms);
 		r = sqlite3_exec(rc->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	}
 	if (r != SQLITE_OK) {
 		err = rc->db ? db_fail(b, rc->db, r, "open reader") : MCX_ENOMEM;
 		sqlite3_close(rc->db);
 		mcx_free(rc);
 		return err;
 	}
-	sqlite3_extended_result_codes(rc->db, 1);
-	sqlite3_busy_timeout(rc->db, b->busy_ms);
 	*rcp = rc;
 	return MCX_OK;
 }
@@ -575,13 +576,14 @@ static enum mcx_err apply(struct sq *b, struct store_item *it)
 	struct cur cur;
 	enum mcx_err err;
 
+	if (c->bytes && c->len > (size_t)sqlite3_limit(b->w, SQLITE_LIMIT_LENGTH, -1)) {
+		it->err = MCX_ELIMIT;
+		return MCX_OK;
+	}
 	err = load_cur(b, c->path, &cur);
 	if (err)
 		return err;
 	it->err = check(c, &cur, it->r);
-	if (!it->err && c->bytes &&
-	    c->len > (size_t)sqlite3_limit(b->w, SQLITE_LIMIT_LENGTH, -1))
-		it->err = MCX_ELIMIT;
 	if (it->err || !it->r->changed)
 		return MCX_OK;
 	it->mtime = (long long)time(NULL);

@@ -163,19 +163,25 @@ struct store_user {
 	long long created;
 };
 
+/* Frees u, its xui, name and domain (all from core/mem.h). NULL is ok. */
 void store_user_free(struct store_user *u);
+/* Insert, or update the account with this xui (its created is kept; 0 on
+ * insert = now). MCX_EEXIST if another xui has the same name and domain. */
 MCX_WUR enum mcx_err store_user_put(struct mcx_store *st, const struct store_user *u);
 MCX_WUR enum mcx_err store_user_get(struct mcx_store *st, const char *xui,
 				    struct store_user **up);
 /* Find by digest username ("alice" or "alice@example.org") and realm. */
 MCX_WUR enum mcx_err store_user_find(struct mcx_store *st, const char *username,
 				     const char *realm, struct store_user **up);
+/* MCX_ENOENT if there is no such account. */
 MCX_WUR enum mcx_err store_user_del(struct mcx_store *st, const char *xui);
 /* u's strings are valid during the call only; non-zero stops. */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 MCX_WUR enum mcx_err store_user_list(struct mcx_store *st, store_user_h *h, void *arg);
 
-/* Small named values kept with the data (server secrets, schema facts). */
+/* Small named values kept with the data (server secrets, schema facts).
+ * *valp gets a NUL-terminated copy the caller frees with mcx_free; lenp may
+ * be NULL. MCX_ENOENT if the key is not set. */
 MCX_WUR enum mcx_err store_meta_get(struct mcx_store *st, const char *key,
 				    char **valp, size_t *lenp);
 MCX_WUR enum mcx_err store_meta_put(struct mcx_store *st, const char *key,
