@@ -284,7 +284,7 @@ static int check_new(struct xcap_handler *h, const struct xcap_usage *u,
 			return xs_set(&rs->xs, 409, XE_NOT_XML_ATT_VALUE, "%s", eb);
 		if (uri->node && !del)
 			return xs_set(&rs->xs, 409, XE_NOT_XML_FRAG, "%s", eb);
-		return xs_set(&rs->xs, err == MCX_ELIMIT ? 409 : 409, XE_NOT_WELL_FORMED, "%s", eb);
+		return xs_set(&rs->xs, 409, XE_NOT_WELL_FORMED, "%s", eb);
 	}
 	rc = xcap_validate(u, uri, nb->p, nb->len, nix, NULL, &rs->xs);
 	if (!rc && uri->node)
@@ -345,9 +345,7 @@ static void do_write(struct xcap_handler *h, const struct xcap_usage *u,
 		if (!rc)
 			rc = compute(h, uri, oc, rq, del, cur, &sel, &nb, rs);
 		node_created = uri->node && rs->xs.http == 201;
-		if (!rc && !del && !uri->node)
-			rc = check_new(h, u, uri, oc, rq, del, &sel, &nb, rs);
-		else if (!rc && (uri->node))
+		if (!rc && (uri->node || !del))   /* a document DELETE leaves nothing to check */
 			rc = check_new(h, u, uri, oc, rq, del, &sel, &nb, rs);
 		if (rc) {
 			if (cur)
