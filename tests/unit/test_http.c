@@ -93,6 +93,25 @@ static void exch_free(struct exch *e, int n)
 	}
 }
 
+/* A body ends at the next marker: the last line's break is part of the
+ * body unless the line ends with a backslash (then neither is). */
+static void end_body(struct exch *ex, int n, int exp, char *body, size_t blen)
+{
+	if (!body || n < 0) {
+		free(body);
+		return;
+	}
+	if (blen && body[blen - 1] == '\n')
+		body[--blen] = '\0';
+	if (blen && body[blen - 1] == '\\') {
+		body[--blen] = '\0';
+	} else {
+		body[blen++] = '\n';
+		body[blen] = '\0';
+	}
+	*(exp ? &ex[n].exp_body : &ex[n].req_body) = body;
+}
+
 /* Parse a case file into exchanges; returns the count or -1. */
 static int parse_case(char *text, struct exch *ex, int max)
 {
@@ -106,19 +125,7 @@ static int parse_case(char *text, struct exch *ex, int max)
 		if (nl)
 			*nl = '\0';
 		if (!strncmp(line, ">>> ", 4) || !strncmp(line, "<<< ", 4)) {
-			if (body && n >= 0) {
-				if (blen && body[blen - 1] == '\n')
-					body[--blen] = '\0';   /* the line break before the marker */
-				if (blen && body[blen - 1] == '\\')
-					body[--blen] = '\0';
-				else if (blen || body[0] == '\0') {
-					body[blen++] = '\n';
-					body[blen] = '\0';
-				}
-				*(exp ? &ex[n].exp_body : &ex[n].req_body) = body;
-			} else {
-				free(body);
-			}
+			end_body(ex, n, exp, body, blen);
 			body = NULL;
 			blen = 0;
 			if (line[0] == '>') {
@@ -159,19 +166,7 @@ static int parse_case(char *text, struct exch *ex, int max)
 		}
 		line = nl ? nl + 1 : NULL;
 	}
-	if (body && n >= 0) {
-		if (blen && body[blen - 1] == '\n')
-			body[--blen] = '\0';
-		if (blen && body[blen - 1] == '\\')
-			body[--blen] = '\0';
-		else {
-			body[blen++] = '\n';
-			body[blen] = '\0';
-		}
-		*(exp ? &ex[n].exp_body : &ex[n].req_body) = body;
-	} else {
-		free(body);
-	}
+	end_body(ex, n, exp, body, blen);
 	return n + 1;
 }
 
