@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #define LOG_MODULE "mcxd"
 #include "core/log.h"
@@ -108,6 +109,42 @@ static int parse_args(struct mcx_config *cfg, int argc, char **argv, int *check,
 	return 0;
 }
 
+/* Checks beyond each key's own range; prints every problem. 0 when fine. */
+static int check_config(const struct mcx_config *cfg)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	const char *root = cfg->xcap.root;
+	int bad = 0;
+
+	if (inet_pton(AF_INET, cfg->http.bind, &a4) != 1 &&
+	    inet_pton(AF_INET6, cfg->http.bind, &a6) != 1) {
+		fprintf(stderr, "mcxd: http-bind: '%s' is not an IP address\n", cfg->http.bind);
+		bad = 1;
+	}
+	if (*root && (root[0] != '/' || strpbrk(root, "?#~ "))) {
+		fprintf(stderr, "mcxd: xcap-root: '%s' must be empty or a path starting with '/'\n", root);
+		bad = 1;
+	}
+	if (!cfg->http.tls_cert != !cfg->http.tls_key) {
+		fprintf(stderr, "mcxd: tls-cert and tls-key must be given together\n");
+		bad = 1;
+	}
+	if (cfg->http.tls_cert && access(cfg->http.tls_cert, R_OK)) {
+		fprintf(stderr, "mcxd: tls-cert: %s: %s\n", cfg->http.tls_cert, strerror(errno));
+		bad = 1;
+	}
+	if (cfg->http.tls_key && access(cfg->http.tls_key, R_OK)) {
+		fprintf(stderr, "mcxd: tls-key: %s: %s\n", cfg->http.tls_key, strerror(errno));
+		bad = 1;
+	}
+	if (!*cfg->general.data_dir) {
+		fprintf(stderr, "mcxd: data-dir is empty\n");
+		bad = 1;
+	}
+	return bad;
+}
+
 static void print_banner(const struct mcx_config *cfg, unsigned port)
 {
 	const char *scheme = cfg->http.tls_cert && *cfg->http.tls_cert ? "https" : "http";
@@ -206,6 +243,10 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	}
 	mcx_log_set_level((enum mcx_log_level)cfg.general.log_level);
+	if (check_config(&cfg)) {
+		mcx_config_free(&cfg);
+		return 2;
+	}
 	if (dump)
 		conf_dump(cfg.parts, MCX_CONFIG_PARTS, stdout, 0);
 	if (check) {

@@ -30,6 +30,34 @@ def check(name, cond, detail=""):
         print("not ok", name, "—", detail[:500])
 
 
+def mcxd_cli(tmp):
+    mcxd = os.path.join(BIN, "mcxd")
+    conf = os.path.join(tmp, "mcxd.conf")
+    with open(conf, "w") as f:
+        f.write("# test\nhttp-port 9191\nxcap_root \"/x\"\nmax-document-size 2m\n")
+    r = subprocess.run([mcxd, "--config", conf, "--http-port", "9292", "--dump-config"],
+                       capture_output=True, timeout=10)
+    out = r.stdout.decode()
+    check("mcxd_dump_config_file_and_cli", r.returncode == 0 and "http-port 9292" in out and
+          'xcap-root "/x"' in out and "max-document-size 2097152" in out, out + r.stderr.decode())
+    with open(conf, "a") as f:
+        f.write("no-such-key 1\n")
+    r = subprocess.run([mcxd, "--config", conf, "--check-config"], capture_output=True, timeout=10)
+    check("mcxd_check_config_names_file_and_line", r.returncode == 2 and
+          b"mcxd.conf:5: no-such-key: unknown configuration key" in r.stderr, r.stderr.decode())
+    r = subprocess.run([mcxd, "--check-config", "--http-bind", "nowhere"], capture_output=True, timeout=10)
+    check("mcxd_check_config_bad_bind", r.returncode == 2 and b"http-bind" in r.stderr, r.stderr.decode())
+    r = subprocess.run([mcxd, "--http-threads", "0"], capture_output=True, timeout=10)
+    check("mcxd_cli_range_error", r.returncode == 2 and b"out of range" in r.stderr, r.stderr.decode())
+    r = subprocess.run([mcxd, "--help"], capture_output=True, timeout=10)
+    check("mcxd_help", r.returncode == 0 and b"--check-config" in r.stdout)
+    r = subprocess.run([mcxd, "--config-doc"], capture_output=True, timeout=10)
+    with open("docs/config.md") as f:
+        doc = f.read()
+    check("docs_config_md_is_current", r.returncode == 0 and r.stdout.decode() in doc,
+          "regenerate docs/config.md from mcxd --config-doc")
+
+
 def main():
     data = tempfile.mkdtemp(prefix="mcx-tool-")
     rc, out, err = mcx(data, "user", "add", "sip:dave@example.org", "--password", "pw1")
@@ -89,6 +117,7 @@ def main():
     check("user_delete", rc == 0 and "dave" not in out2, out2)
     rc, out, err = subprocess.run([MCX, "--help"], capture_output=True).returncode, "", ""
     check("help", rc == 0)
+    mcxd_cli(data)
     subprocess.run(["rm", "-rf", data])
     print("mcx tool: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
