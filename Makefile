@@ -6,7 +6,7 @@
 #   make bench      benchmark against nginx (see bench/README.md)
 #   make V=1        show commands
 
-PKGS    := libmicrohttpd libxml-2.0 sqlite3 libcrypto libcurl
+PKGS    := libmicrohttpd libxml-2.0 sqlite3 libcrypto libcurl jansson
 CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)

@@ -54,15 +54,32 @@ static void get(const struct xmldoc *d, const struct xsel *s)
 	buf_reset(&ns);
 }
 
-/* Index the new bytes and run the check that follows a write. */
+/* A write only touches the root element: the prolog and what follows the
+ * root are the same bytes before and after. */
+static void check_preserved(const struct mcx_buf *out)
+{
+	const struct xmldoc *d = doc();
+	size_t pro = d->root_prolog_end, tail = d->len - d->els[0].end;
+
+	if (out->len < pro + tail || memcmp(out->p, d->buf, pro) ||
+	    memcmp(out->p + out->len - tail, d->buf + d->els[0].end, tail))
+		abort();
+}
+
+/* Index the new bytes and run the check that follows a write. must_index:
+ * the write cannot have broken well-formedness (a DELETE, an attribute PUT). */
 static void verify(const struct mcx_buf *out, const struct xsel *s, const char *body,
-		   size_t blen, bool put)
+		   size_t blen, bool put, bool must_index)
 {
 	struct xmldoc *nd;
 	struct xcap_status st;
 
-	if (xmldoc_index(&nd, out->p ? out->p : "", out->len, NULL, NULL, 0))
+	check_preserved(out);
+	if (xmldoc_index(&nd, out->p ? out->p : "", out->len, NULL, NULL, 0)) {
+		if (must_index)
+			abort();
 		return;
+	}
 	memset(&st, 0, sizeof(st));
 	if (put)
 		(void)xcap_verify_put(nd, s, &OPC, body, blen, &st);
@@ -82,7 +99,7 @@ static void write_ops(const struct xsel *s, const char *body, size_t blen)
 	memset(&st, 0, sizeof(st));
 	rc = xcap_node_put(doc(), s, &OPC, body, blen, &out, &st);
 	if (rc == 200 || rc == 201)
-		verify(&out, s, body, blen, true);
+		verify(&out, s, body, blen, true, s->term == XSEL_ATTR);
 	else if (out.len)
 		abort();    /* a failed write leaves no bytes behind */
 	buf_reset(&out);
@@ -92,7 +109,7 @@ static void write_ops(const struct xsel *s, const char *body, size_t blen)
 	if (rc == 200) {
 		if (out.len >= doc()->len)
 			abort();
-		verify(&out, s, NULL, 0, false);
+		verify(&out, s, NULL, 0, false, true);
 	}
 	buf_reset(&out);
 }

@@ -101,7 +101,7 @@ static int local_op(struct mcx_ctx *x, const char *method, const char *path,
 	rq.body = body ? body->p : NULL;
 	rq.body_len = body ? body->len : 0;
 	rq.who.xui = "mcx";
-	rq.who.admin = true;
+	rq.who.root = true;
 	xcap_response_init(&rs);
 	xcap_handle(&x->h, &rq, &rs);
 	b = xcap_response_body(&rs, &bl);

@@ -61,6 +61,9 @@ static const struct conf_def xcap_defs[] = {
 	  "serve the schemaless test-app usage" },
 	{ "commit-retries", CONF_INT, X(commit_retries), "8", 0, 1000,
 	  "re-runs of a write that raced another one (without If-Match)" },
+	{ "mcptt-servers", CONF_STR, X(mcptt_servers), "", 0, 0,
+	  "space-separated identities of the authorised MCPTT servers (TS 24.484 6.2): "
+	  "they read user profiles, service configurations and groups" },
 };
 
 #define S(f) offsetof(struct store_conf, f)
@@ -109,6 +112,8 @@ void mcx_config_handler(const struct mcx_config *c, struct xcap_handler_conf *hc
 	hc->max_steps = (unsigned)c->xcap.selector_max_steps;
 	hc->test_usage = c->xcap.test_usage;
 	hc->commit_retries = (unsigned)c->xcap.commit_retries;
+	hc->default_org = c->http.realm;
+	hc->servers = c->xcap.mcptt_servers;
 }
 
 void mcx_config_store(const struct mcx_config *c, struct store_opts *o)

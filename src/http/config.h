@@ -27,6 +27,7 @@ struct xcap_conf {
 	long long selector_max_steps;
 	bool test_usage;
 	long long commit_retries;
+	char *mcptt_servers;
 };
 
 struct store_conf {

@@ -23,6 +23,8 @@ struct xcap_handler_conf {
 	unsigned max_steps;        /* node selector steps */
 	bool test_usage;           /* serve the opt-in test usage */
 	unsigned commit_retries;   /* on concurrent change without If-Match */
+	const char *default_org;   /* organisation of tel: users */
+	const char *servers;       /* space-separated authorised MCPTT server identities */
 };
 
 struct xcap_handler {
@@ -32,7 +34,10 @@ struct xcap_handler {
 
 struct xcap_identity {
 	const char *xui;           /* authenticated XUI, NULL = anonymous */
-	bool admin;
+	bool admin;                /* an administrator of the XUI's organisation */
+	bool root;                 /* a local tool on the data directory: everything */
+	const char *scopes;        /* space-separated access-token scopes; NULL = not a token */
+	const char *intended;      /* X-3GPP-Intended-Identity (administrators only) */
 };
 
 struct xcap_request {
@@ -57,6 +62,8 @@ struct xcap_response {
 	const char *view;          /* a view into it (or into body) */
 	size_t view_len;
 	struct xcap_status xs;     /* detail, also for logs */
+	const char *bearer_error;  /* "insufficient_scope" with 403 for token users */
+	const char *bearer_scope;  /* the scope that was missing */
 	char docpath[512];         /* for logs */
 };
 

@@ -25,6 +25,8 @@ struct xcap_uri {
 	struct xsel_nsbind binds[XCAP_NSBIND_MAX];
 	unsigned nbinds;
 	char *pool;              /* owns every string above */
+	char alt_path[1024];     /* docpath rewritten by a usage's resolve hook */
+	bool read_only;          /* set by a resolve hook (e.g. a global lookup) */
 };
 
 enum xcap_uri_res {

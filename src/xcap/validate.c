@@ -173,8 +173,8 @@ static int parse_fail(xmlParserCtxtPtr ctxt, struct xcap_status *st)
 }
 
 int xcap_validate(const struct xcap_usage *u, const struct xcap_uri *uri,
-		  const char *bytes, size_t len, const struct xmldoc *ix,
-		  xmlDoc **docp, struct xcap_status *st)
+		  const struct xcap_env *env, const char *bytes, size_t len,
+		  const struct xmldoc *ix, xmlDoc **docp, struct xcap_status *st)
 {
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
@@ -222,7 +222,7 @@ int xcap_validate(const struct xcap_usage *u, const struct xcap_uri *uri,
 			goto out;
 	}
 	if (u->constraints)
-		rc = u->constraints(u, uri, doc, ix, st);
+		rc = u->constraints(u, uri, env, doc, ix, st);
 out:
 	xmlFreeParserCtxt(ctxt);
 	if (rc || !docp)

@@ -312,6 +312,29 @@ static void core_conf_dump(struct test_ctx *t)
 	free(out);
 }
 
+static void core_conf_lookup_and_help(struct test_ctx *t)
+{
+	struct conf_part p;
+	struct tcfg c;
+	enum conf_type ty = CONF_INT;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	parts_init(&p, &c);
+	CHECK_INT(t, conf_lookup(&p, 1, "MAX_DOC", &ty), 1);
+	CHECK_INT(t, ty, CONF_SIZE);
+	CHECK_INT(t, conf_lookup(&p, 1, "max-docs", &ty), 0);
+	CHECK_INT(t, conf_lookup(&p, 1, "max-do", NULL), 0);
+	f = open_memstream(&out, &n);
+	CHECK(t, f != NULL);
+	conf_dump(&p, 1, f, 1);
+	fclose(f);
+	CHECK(t, out && strstr(out, "# TCP port (default: 8080)\nport 0\n"));
+	CHECK(t, strstr(out, "# path (default: unset)\n# path (unset)\n"));
+	free(out);
+}
+
 static void core_conf_oom(struct test_ctx *t)
 {
 	static const char text[] = "name abc\npath /x\nport 9\n";
@@ -432,6 +455,7 @@ const struct test tests_core[] = {
 	{ "core_conf_errors_limits", core_conf_errors_limits, false },
 	{ "core_conf_load_file", core_conf_load_file, false },
 	{ "core_conf_dump", core_conf_dump, false },
+	{ "core_conf_lookup_and_help", core_conf_lookup_and_help, false },
 	{ "core_conf_oom", core_conf_oom, true },
 	{ "core_b64url_round_trips", core_b64url_round_trips, false },
 	{ "core_b64url_vectors", core_b64url_vectors, false },

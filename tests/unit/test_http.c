@@ -374,6 +374,8 @@ static void cases(struct test_ctx *t)
 	hc.max_steps = 64;
 	hc.test_usage = true;
 	hc.commit_retries = 4;
+	hc.default_org = "example.org";
+	hc.servers = "sip:mcptt-server@example.org";
 	xcap_handler_init(&h, &hc, st);
 	if (demo_seed(&h, eb, sizeof(eb))) {
 		store_close(st);

@@ -457,6 +457,17 @@ static void ops_delete_attr_with_preceding_whitespace(struct test_ctx *t)
 	op_end(&o);
 }
 
+static void ops_put_attr_no_parent(struct test_ctx *t)
+{
+	struct op o;
+
+	CHECK_INT(t, put(&o, DOC, "resource-lists/list[1]/entry[7]/@id", "1"), 409);
+	CHECK_ST(t, &o, 409, XE_NO_PARENT);
+	CHECK_STR(t, o.st.ancestor, DOC_URI "/~~/resource-lists/list[1]");
+	CHECK_INT(t, o.out.len, 0);
+	op_end(&o);
+}
+
 static void ops_not_xml_att_value(struct test_ctx *t)
 {
 	static const char *const bodies[] = {
@@ -757,6 +768,7 @@ const struct test tests_ops[] = {
 	{ "ops_put_attr_replace_switches_quote", ops_put_attr_replace_switches_quote, false },
 	{ "ops_delete_attr_with_preceding_whitespace", ops_delete_attr_with_preceding_whitespace,
 	  false },
+	{ "ops_put_attr_no_parent", ops_put_attr_no_parent, false },
 	{ "ops_not_xml_att_value", ops_not_xml_att_value, false },
 	{ "ops_put_attr_xmlns_refused", ops_put_attr_xmlns_refused, false },
 	{ "ops_get_element_and_attribute", ops_get_element_and_attribute, false },

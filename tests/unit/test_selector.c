@@ -151,6 +151,7 @@ static void selector_err_syntax(struct test_ctx *t)
 		"a[@b=\"v\"][2]", "a[", "a[1", "a[x]", "a]b", "a b", "p:", ":a", "a:b:c",
 		"a[@=\"x\"]", "a[@b]", "a[@b=\"v\"", "a[@b=\"x<y\"]", "*x", "a/@b/c",
 		"@a", "namespace::*", "a/namespace::*/b", "a/@", "a/@p:", "a[1][2]",
+		"a[1000000001]", "a[99999999999999999999]",
 	};
 	size_t i;
 

@@ -222,6 +222,39 @@ static void uri_xmlns_query_caret_escapes(struct test_ctx *t)
 	xcap_uri_free(&u);
 }
 
+static void uri_xmlns_query_spaces_and_separators(struct test_ctx *t)
+{
+	struct xcap_uri u;
+
+	CHECK_INT(t, parse(&u, ROOT "/rl/global/index/~~/p:a?xmlns(%20p%20=%20urn:x%20)"
+			   "&xmlns(q=urn:y)%20", ROOT), XCAP_URI_OK);
+	CHECK_INT(t, u.nbinds, 2);
+	CHECK_MEM(t, u.binds[0].prefix.p, u.binds[0].prefix.l, "p", 1);
+	CHECK_STR(t, u.binds[0].uri, "urn:x");
+	CHECK_STR(t, u.binds[1].uri, "urn:y");
+	xcap_uri_free(&u);
+}
+
+static void uri_err_too_many_bindings(struct test_ctx *t)
+{
+	char tg[1024];
+	int n, i;
+
+	n = snprintf(tg, sizeof(tg), "%s", ROOT "/rl/global/index/~~/a?");
+	for (i = 0; i < XCAP_NSBIND_MAX; i++)
+		n += snprintf(tg + n, sizeof(tg) - (size_t)n, "xmlns(p%d=urn:%d)", i, i);
+	CHECK(t, n < (int)sizeof(tg) - 32);
+	{
+		struct xcap_uri u;
+
+		CHECK_INT(t, parse(&u, tg, ROOT), XCAP_URI_OK);
+		CHECK_INT(t, u.nbinds, XCAP_NSBIND_MAX);
+		xcap_uri_free(&u);
+	}
+	snprintf(tg + n, sizeof(tg) - (size_t)n, "xmlns(z=urn:z)");
+	CHECK_INT(t, refuse(tg, ROOT), XCAP_URI_BAD);
+}
+
 static void uri_err_query(struct test_ctx *t)
 {
 	CHECK_INT(t, refuse(ROOT "/rl/global/index/~~/a?foo=bar", ROOT), XCAP_URI_BAD);
@@ -357,6 +390,8 @@ const struct test tests_uri[] = {
 	  uri_question_mark_outside_quotes_starts_query, false },
 	{ "uri_xmlns_query_two_bindings", uri_xmlns_query_two_bindings, false },
 	{ "uri_xmlns_query_caret_escapes", uri_xmlns_query_caret_escapes, false },
+	{ "uri_xmlns_query_spaces_and_separators", uri_xmlns_query_spaces_and_separators, false },
+	{ "uri_err_too_many_bindings", uri_err_too_many_bindings, false },
 	{ "uri_err_query", uri_err_query, false },
 	{ "uri_err_missing_tree", uri_err_missing_tree, false },
 	{ "uri_err_selector_without_document", uri_err_selector_without_document, false },

@@ -258,6 +258,9 @@ static void xmldoc_err_malformed(struct test_ctx *t)
 	CHECK(t, refused("<p:/>", NULL, "bad element name"));
 	CHECK(t, refused("<a></a >x", NULL, "after the root"));
 	CHECK(t, refused("<a></a x>", NULL, "bad end tag"));
+	CHECK(t, refused("<a =\"x\"/>", NULL, "bad attribute name"));
+	CHECK(t, refused("<a xmlns=\"&bogus;\"/>", NULL, "bad namespace URI"));
+	CHECK(t, refused("<a><?pi </a>", NULL, "unterminated processing"));
 }
 
 static void xmldoc_index_oom(struct test_ctx *t)

@@ -151,11 +151,13 @@ static int walk(xmlNodePtr n, struct xcap_status *st)
 }
 
 static int rl_constraints(const struct xcap_usage *u, const struct xcap_uri *uri,
-			  xmlDoc *doc, const struct xmldoc *ix, struct xcap_status *st)
+			  const struct xcap_env *env, xmlDoc *doc, const struct xmldoc *ix,
+			  struct xcap_status *st)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 
 	(void)u;
+	(void)env;
 	(void)uri;
 	(void)ix;
 	return root ? walk(root, st) : 0;
