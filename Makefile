@@ -35,7 +35,7 @@ Q := @
 endif
 
 LIB_SRC  := $(wildcard src/core/*.c src/xcap/*.c src/xcap/usages/*.c src/store/*.c src/http/*.c)
-SCHEMAS  := $(wildcard schemas/*.xsd)
+SCHEMAS  := $(wildcard schemas/*.xsd) $(wildcard demo/*.xml) demo/manifest
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schemas.o
 MCXD_SRC := src/cmd/mcxd.c
 MCX_SRC  := $(wildcard src/cmd/mcx*.c)

@@ -21,7 +21,8 @@ static void check_attrs(const struct xmldoc *d, const struct xel *e)
 		const struct xattr *at = &d->attrs[a];
 
 		ASSERT(at->off > e->start && at->end <= e->stag_end && at->off < at->end);
-		ASSERT(at->raw.p >= d->buf + at->off && at->raw.p + at->raw.l + 1 == d->buf + at->end);
+		ASSERT(at->raw.p >= d->buf + at->off);
+		ASSERT(at->raw.p + at->raw.l + 1 == d->buf + at->end);
 		ASSERT(at->quote == '"' || at->quote == '\'');
 		ASSERT(at->ns < d->nns);
 		(void)xml_unescape(at->raw, tmp, sizeof(tmp), NULL);
@@ -70,7 +71,8 @@ static void check(const struct xmldoc *d, size_t len)
 	}
 	ASSERT(seen == d->nels - 1);
 	for (i = 0; i < d->ndecls; i++)
-		ASSERT(d->decls[i].ns < d->nns && (d->decls[i].next == XEL_NONE || d->decls[i].next < i));
+		ASSERT(d->decls[i].ns < d->nns &&
+		       (d->decls[i].next == XEL_NONE || d->decls[i].next < i));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

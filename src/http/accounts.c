@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "http/accounts.h"
 #include "http/digest.h"
+#include "xcap/usage.h"
 
 static enum mcx_err ha1(enum mcx_hash alg, const char *user, const char *realm,
 			const char *password, char *out, size_t outlen)
@@ -76,37 +77,12 @@ const struct demo_user demo_users[] = {
 	{ "sip:alice@example.org", "alice-demo", 0 },
 	{ "sip:bob@example.org", "bob-demo", 0 },
 	{ "sip:carol@example.org", "carol-demo", 0 },
+	{ "sip:dave@example.org", "dave-demo", 0 },
+	{ "sip:erin@example.org", "erin-demo", 0 },
 	{ NULL, NULL, 0 }
 };
 
-static const struct {
-	const char *path;
-	const char *body;
-} demo_docs[] = {
-	{ "/resource-lists/users/sip:alice@example.org/index",
-	  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	  "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">\n"
-	  "  <list name=\"friends\">\n"
-	  "    <display-name>Friends</display-name>\n"
-	  "    <entry uri=\"sip:bob@example.org\">\n"
-	  "      <display-name>Bob</display-name>\n"
-	  "    </entry>\n"
-	  "    <entry uri=\"sip:carol@example.org\">\n"
-	  "      <display-name>Carol</display-name>\n"
-	  "    </entry>\n"
-	  "  </list>\n"
-	  "</resource-lists>\n" },
-	{ "/resource-lists/users/sip:bob@example.org/index",
-	  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	  "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">\n"
-	  "  <list name=\"team\">\n"
-	  "    <entry uri=\"sip:alice@example.org\"/>\n"
-	  "  </list>\n"
-	  "</resource-lists>\n" },
-	{ NULL, NULL }
-};
-
-enum mcx_err demo_seed(struct xcap_handler *h, char *errbuf, size_t errlen)
+static enum mcx_err seed_users(struct xcap_handler *h, char *errbuf, size_t errlen)
 {
 	enum mcx_err err;
 	int i;
@@ -132,31 +108,76 @@ enum mcx_err demo_seed(struct xcap_handler *h, char *errbuf, size_t errlen)
 			return err;
 		}
 	}
-	for (i = 0; demo_docs[i].path; i++) {
-		struct xcap_request rq;
-		struct xcap_response rs;
-		char target[512];
-
-		snprintf(target, sizeof(target), "%s%s", h->conf.root, demo_docs[i].path);
-		memset(&rq, 0, sizeof(rq));
-		rq.method = "PUT";
-		rq.target = target;
-		rq.target_len = strlen(target);
-		rq.if_none_match = "*";
-		rq.content_type = "application/resource-lists+xml";
-		rq.body = demo_docs[i].body;
-		rq.body_len = strlen(demo_docs[i].body);
-		rq.who.xui = "sip:admin@example.org";
-		rq.who.admin = true;
-		xcap_response_init(&rs);
-		xcap_handle(h, &rq, &rs);
-		if (rs.status != 201 && rs.status != 412) {
-			snprintf(errbuf, errlen, "demo document %s: %d %s", demo_docs[i].path,
-				 rs.status, rs.xs.phrase);
-			xcap_response_free(&rs);
-			return MCX_EINTERNAL;
-		}
-		xcap_response_free(&rs);
-	}
 	return MCX_OK;
+}
+
+/* PUT one demo document (If-None-Match: * keeps what is there). */
+static enum mcx_err seed_doc(struct xcap_handler *h, const char *path, const char *file,
+			     char *errbuf, size_t errlen)
+{
+	struct xcap_request rq;
+	struct xcap_response rs;
+	char target[1600], name[300];
+	const char *body;
+	size_t len;
+	enum mcx_err err = MCX_OK;
+
+	snprintf(name, sizeof(name), "demo/%s", file);
+	body = xcap_embedded(name, &len);
+	if (!body) {
+		snprintf(errbuf, errlen, "demo file %s is not built in", file);
+		return MCX_ENOENT;
+	}
+	snprintf(target, sizeof(target), "%s/%s", h->conf.root, path);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "PUT";
+	rq.target = target;
+	rq.target_len = strlen(target);
+	rq.if_none_match = "*";
+	rq.content_type = "application/xml";
+	rq.body = body;
+	rq.body_len = len;
+	rq.who.xui = "demo";
+	rq.who.root = true;
+	xcap_response_init(&rs);
+	xcap_handle(h, &rq, &rs);
+	if (rs.status != 201 && rs.status != 412) {
+		snprintf(errbuf, errlen, "demo document %s: %d %s", path, rs.status, rs.xs.phrase);
+		err = MCX_EINTERNAL;
+	}
+	xcap_response_free(&rs);
+	return err;
+}
+
+enum mcx_err demo_seed(struct xcap_handler *h, char *errbuf, size_t errlen)
+{
+	const char *m, *line;
+	size_t mlen;
+	enum mcx_err err;
+
+	err = seed_users(h, errbuf, errlen);
+	if (err)
+		return err;
+	m = xcap_embedded("demo/manifest", &mlen);
+	if (!m) {
+		snprintf(errbuf, errlen, "the demo manifest is not built in");
+		return MCX_ENOENT;
+	}
+	for (line = m; line < m + mlen && !err;) {
+		const char *nl = memchr(line, '\n', (size_t)(m + mlen - line));
+		size_t ll = nl ? (size_t)(nl - line) : (size_t)(m + mlen - line);
+		char buf[1400], *sp;
+
+		if (ll && line[0] != '#' && ll < sizeof(buf)) {
+			memcpy(buf, line, ll);
+			buf[ll] = '\0';
+			sp = strchr(buf, ' ');
+			if (sp) {
+				*sp = '\0';
+				err = seed_doc(h, buf, sp + 1, errbuf, errlen);
+			}
+		}
+		line += ll + 1;
+	}
+	return err;
 }

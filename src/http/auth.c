@@ -132,6 +132,18 @@ static int challenge(const struct auth_conf *c, const struct auth_in *in, bool s
 		if (digest_challenge(&out->challenge[i], digest_offer[i], realm, nonce, "mcx", stale))
 			break;
 	}
+	if (c->jwks && out->nchallenge < AUTH_CHALLENGES_MAX) {
+		struct mcx_buf *b = &out->challenge[out->nchallenge++];
+
+		buf_init(b, 1024);
+		enum mcx_err err = buf_addf(b, "Bearer realm=\"%s\"", realm);
+
+		if (!err && out->bearer_error)
+			err = buf_addf(b, ", error=\"%s\", error_description=\"%s\"", out->bearer_error,
+				       out->why ? out->why : "refused");
+		if (err)
+			log_warn("challenge: %s", mcx_strerror(err));
+	}
 	return 401;
 }
 
@@ -198,30 +210,74 @@ out:
 	return rc ? challenge(c, in, false, out) : 0;
 }
 
+static void set_admin(struct mcx_store *st, struct auth_out *out)
+{
+	struct store_user *u = NULL;
+
+	if (!store_user_get(st, out->xui, &u)) {
+		out->admin = (u->roles & STORE_ROLE_ADMIN) != 0;
+		store_user_free(u);
+	}
+}
+
+/* RFC 6750 Bearer with a TS 33.180 access token. */
+static int bearer(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
+		  struct auth_out *out)
+{
+	struct jwt_claims cl;
+	struct jwt_expect ex;
+	enum jwt_result r;
+	const char *tok = in->authorization + 7;
+
+	while (*tok == ' ')
+		tok++;
+	if (!c->jwks) {
+		out->why = "access tokens are not configured (jwks-file)";
+		out->bearer_error = "invalid_token";
+		return challenge(c, in, false, out);
+	}
+	memset(&ex, 0, sizeof(ex));
+	ex.iss = c->token_issuer && *c->token_issuer ? c->token_issuer : NULL;
+	ex.aud = c->token_audience && *c->token_audience ? c->token_audience : NULL;
+	ex.now = (int64_t)time(NULL);
+	ex.skew = c->token_skew;
+	r = jwt_verify(c->jwks, tok, strlen(tok), &ex, &cl);
+	if (r != JWT_OK) {
+		out->why = jwt_result_str(r);
+		out->bearer_error = "invalid_token";
+		return challenge(c, in, false, out);
+	}
+	snprintf(out->xui, sizeof(out->xui), "%s", cl.mcptt_id);
+	snprintf(out->scopes, sizeof(out->scopes), "%s", cl.scope);
+	out->token = true;
+	set_admin(st, out);
+	return 0;
+}
+
 int auth_check(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
 	       struct auth_out *out)
 {
 	out->xui[0] = '\0';
 	out->admin = false;
+	out->token = false;
+	out->scopes[0] = '\0';
+	out->bearer_error = NULL;
 	out->why = NULL;
 	if (in->asserted) {
 		if (auth_peer_trusted(c->trusted_proxies, in->peer)) {
-			struct store_user *u = NULL;
-
 			if (!auth_clean_identity(in->asserted, out->xui, sizeof(out->xui))) {
 				out->why = "malformed X-3GPP-Asserted-Identity";
 				return challenge(c, in, false, out);
 			}
-			if (!store_user_get(st, out->xui, &u)) {
-				out->admin = (u->roles & STORE_ROLE_ADMIN) != 0;
-				store_user_free(u);
-			}
+			set_admin(st, out);
 			return 0;
 		}
 		log_debug("X-3GPP-Asserted-Identity from an untrusted peer ignored");
 	}
 	if (in->authorization && !strncasecmp(in->authorization, "Digest ", 7))
 		return digest(c, st, in, out);
+	if (in->authorization && !strncasecmp(in->authorization, "Bearer ", 7))
+		return bearer(c, st, in, out);
 	out->why = in->authorization ? "unsupported authorization scheme" : "no credentials";
 	return challenge(c, in, false, out);
 }

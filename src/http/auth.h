@@ -11,14 +11,21 @@
 #include "mcx/mcx.h"
 #include "core/buf.h"
 #include "store/store.h"
+#include "http/jwt.h"
 
 #define AUTH_XUI_MAX 256
+#define AUTH_CHALLENGES_MAX 3
 
 struct auth_conf {
 	const char *realm;              /* default realm */
 	long long nonce_lifetime;
 	const char *trusted_proxies;    /* space-separated addresses */
 	uint8_t key[32];                /* nonce MAC key, kept in the store */
+	/* Bearer access tokens (TS 33.180): the IdMS key set and expectations */
+	const struct jwks *jwks;        /* NULL = tokens are not accepted */
+	const char *token_issuer;       /* "" = any */
+	const char *token_audience;     /* "" = any */
+	long long token_skew;           /* seconds */
 };
 
 struct auth_in {
@@ -34,8 +41,11 @@ struct auth_in {
 struct auth_out {
 	char xui[AUTH_XUI_MAX];         /* "" = not authenticated */
 	bool admin;
+	bool token;                     /* authenticated by an access token */
+	char scopes[JWT_SCOPE_MAX];     /* the token's scopes */
+	const char *bearer_error;       /* "invalid_token" on a refused token */
 	const char *why;                /* reason for a refusal, for the log */
-	struct mcx_buf challenge[2];    /* WWW-Authenticate values (SHA-256, MD5) */
+	struct mcx_buf challenge[AUTH_CHALLENGES_MAX]; /* WWW-Authenticate: SHA-256, MD5, Bearer */
 	int nchallenge;
 };
 

@@ -40,6 +40,15 @@ static const struct conf_def http_defs[] = {
 	  "space-separated peer addresses allowed to send X-3GPP-Asserted-Identity" },
 	{ "access-log", CONF_STR, H(access_log), "-", 0, 0,
 	  "access log file, '-' for stderr, 'off' for none" },
+	{ "jwks-file", CONF_STR, H(jwks_file), NULL, 0, 0,
+	  "JWKS file with the identity management server's public keys: enables "
+	  "Authorization: Bearer access tokens (TS 33.180)" },
+	{ "token-issuer", CONF_STR, H(token_issuer), "", 0, 0,
+	  "required \"iss\" of access tokens (empty: any issuer the keys sign for)" },
+	{ "token-audience", CONF_STR, H(token_audience), "", 0, 0,
+	  "required member of \"aud\" of access tokens (empty: not checked)" },
+	{ "token-skew", CONF_INT, H(token_skew), "60", 0, 3600,
+	  "seconds of clock skew allowed on exp, nbf and iat" },
 };
 
 #define X(f) offsetof(struct xcap_conf, f)

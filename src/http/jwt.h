@@ -82,5 +82,11 @@ MCX_WUR enum mcx_err jwt_key_public_jwk(const struct jwt_key *k, struct mcx_buf 
  * header {"alg":"ES256"|"RS256","typ":"JWT","kid":kid}. */
 MCX_WUR enum mcx_err jwt_sign(const struct jwt_key *k, const char *claims_json,
 			      struct mcx_buf *out);
+/* Sign header[0..hlen) and payload[0..plen) verbatim with the key's own alg
+ * (no checks at all): for tests and fuzzing, to build tokens jwt_sign()
+ * refuses to (foreign alg, duplicate members, oversized). Appends to out;
+ * out is unchanged on failure. */
+MCX_WUR enum mcx_err jwt_sign_raw(const struct jwt_key *k, const char *header, size_t hlen,
+				  const char *payload, size_t plen, struct mcx_buf *out);
 
 #endif

@@ -22,6 +22,7 @@ struct http_server {
 	FILE *alog;
 	pthread_mutex_t alog_lock;
 	char *cert, *key;
+	struct jwks *jwks;
 	/* writes wait for the disk: they run on worker threads while their
 	 * connection is suspended, so MHD's threads never block */
 	pthread_t *workers;
@@ -32,11 +33,13 @@ struct http_server {
 	bool stopping;
 };
 
-enum { HDR_AUTH, HDR_ASSERTED, HDR_CTYPE, HDR_IF_MATCH, HDR_IF_NONE_MATCH, HDR_N };
+enum { HDR_AUTH, HDR_ASSERTED, HDR_CTYPE, HDR_IF_MATCH, HDR_IF_NONE_MATCH, HDR_INTENDED,
+       HDR_CONTACT_TYPE, HDR_N };
 
 static const char *const hdr_names[HDR_N] = {
 	MHD_HTTP_HEADER_AUTHORIZATION, "X-3GPP-Asserted-Identity", MHD_HTTP_HEADER_CONTENT_TYPE,
-	MHD_HTTP_HEADER_IF_MATCH, MHD_HTTP_HEADER_IF_NONE_MATCH,
+	MHD_HTTP_HEADER_IF_MATCH, MHD_HTTP_HEADER_IF_NONE_MATCH, "X-3GPP-Intended-Identity",
+	"Contact-Type",   /* sent by the MCOP SDK in place of Content-Type */
 };
 
 /* Per-request state, created by the URI log callback with the raw target. */
@@ -229,7 +232,7 @@ static void process(struct http_server *s, struct req *r)
 	struct MHD_Response *resp;
 	const char *body;
 	size_t blen;
-	char xui[AUTH_XUI_MAX];
+	char xui[AUTH_XUI_MAX], intended[AUTH_XUI_MAX];
 
 	memset(&ain, 0, sizeof(ain));
 	memset(&aout, 0, sizeof(aout));
@@ -252,13 +255,18 @@ static void process(struct http_server *s, struct req *r)
 	rq.method = r->method;
 	rq.target = r->target;
 	rq.target_len = r->target_len;
-	rq.content_type = r->hdr[HDR_CTYPE];
+	rq.content_type = r->hdr[HDR_CTYPE] ? r->hdr[HDR_CTYPE] : r->hdr[HDR_CONTACT_TYPE];
 	rq.if_match = r->hdr[HDR_IF_MATCH];
 	rq.if_none_match = r->hdr[HDR_IF_NONE_MATCH];
 	rq.body = r->body.p ? r->body.p : "";
 	rq.body_len = r->body.len;
 	rq.who.xui = aout.xui;
 	rq.who.admin = aout.admin;
+	rq.who.scopes = aout.token ? aout.scopes : NULL;
+	if (r->hdr[HDR_INTENDED] && auth_clean_identity(r->hdr[HDR_INTENDED], intended, sizeof(intended)))
+		rq.who.intended = intended;
+	else if (r->hdr[HDR_INTENDED])
+		rq.who.intended = r->hdr[HDR_INTENDED];
 	xcap_response_init(&rs);
 	xcap_handle(s->h, &rq, &rs);
 	body = xcap_response_body(&rs, &blen);
@@ -280,6 +288,13 @@ static void process(struct http_server *s, struct req *r)
 		}
 		if (rs.allow)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rs.allow);
+		if (rs.bearer_error) {
+			char wa[300];
+
+			snprintf(wa, sizeof(wa), "Bearer error=\"%s\", scope=\"%s\"", rs.bearer_error,
+				 rs.bearer_scope ? rs.bearer_scope : "");
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, wa);
+		}
 	}
 	r->resp = resp;
 	r->status = (unsigned)rs.status;
@@ -459,6 +474,20 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 	s->auth.realm = c->realm;
 	s->auth.nonce_lifetime = c->nonce_lifetime;
 	s->auth.trusted_proxies = c->trusted_proxies;
+	s->auth.token_issuer = c->token_issuer;
+	s->auth.token_audience = c->token_audience;
+	s->auth.token_skew = c->token_skew;
+	if (c->jwks_file && *c->jwks_file) {
+		char jeb[256];
+
+		if (jwks_load_file(&s->jwks, c->jwks_file, jeb, sizeof(jeb))) {
+			snprintf(errbuf, errlen, "jwks-file: %s", jeb);
+			err = MCX_EINVAL;
+			goto fail;
+		}
+		s->auth.jwks = s->jwks;
+		log_info("access tokens: %zu key(s) from %s", jwks_count(s->jwks), c->jwks_file);
+	}
 	err = auth_init(&s->auth, h->store);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot set up authentication: %s", mcx_strerror(err));
@@ -504,6 +533,7 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 		flags |= MHD_USE_TLS;
 	}
 	s->mhd = MHD_start_daemon(flags, (uint16_t)c->port, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 		MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->conn_limit,
@@ -512,7 +542,6 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
 		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, s,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 		s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
 		MHD_OPTION_HTTPS_MEM_KEY, s->key,
 		MHD_OPTION_END);
@@ -558,5 +587,6 @@ void http_server_stop(struct http_server *s)
 	pthread_mutex_destroy(&s->alog_lock);
 	mcx_free(s->cert);
 	mcx_free(s->key);
+	jwks_free(s->jwks);
 	mcx_free(s);
 }

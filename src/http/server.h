@@ -24,6 +24,10 @@ struct http_conf {
 	long long nonce_lifetime;  /* seconds before a nonce is stale */
 	char *trusted_proxies;     /* space-separated IPs allowed to assert identity */
 	char *access_log;          /* file, "-" = stderr, "off" */
+	char *jwks_file;           /* the IdMS keys (JWKS): enables Bearer access tokens */
+	char *token_issuer;        /* required "iss" ("" = any) */
+	char *token_audience;      /* required "aud" member ("" = any) */
+	long long token_skew;      /* seconds of clock skew for exp/nbf/iat */
 };
 
 struct http_server;

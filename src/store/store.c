@@ -44,6 +44,7 @@ struct cache_shard {
 struct listener {
 	store_change_h *h;
 	void *arg;
+	void (*arg_free)(void *);   /* run on arg at store_close */
 	struct listener *next;      /* read without the lock: atomic */
 };
 
@@ -621,6 +622,8 @@ void store_close(struct mcx_store *st)
 	cache_free(st);
 	for (l = st->lhead; l; l = next) {
 		next = l->next;
+		if (l->arg_free)
+			l->arg_free(l->arg);
 		mcx_free(l);
 	}
 	pthread_mutex_destroy(&st->qlock);
@@ -631,12 +634,19 @@ void store_close(struct mcx_store *st)
 
 enum mcx_err store_listen(struct mcx_store *st, store_change_h *h, void *arg)
 {
+	return store_listen_owned(st, h, arg, NULL);
+}
+
+enum mcx_err store_listen_owned(struct mcx_store *st, store_change_h *h, void *arg,
+				void (*arg_free)(void *))
+{
 	struct listener *l = mcx_calloc(1, sizeof(*l));
 
 	if (!l)
 		return MCX_ENOMEM;
 	l->h = h;
 	l->arg = arg;
+	l->arg_free = arg_free;
 	pthread_mutex_lock(&st->llock);
 	if (st->ltail)
 		__atomic_store_n(&st->ltail->next, l, __ATOMIC_RELEASE);

@@ -140,6 +140,9 @@ MCX_WUR enum mcx_err store_history(struct mcx_store *st, const char *path,
  * store's commits are delivered, not other processes' (read those with
  * store_changes_since). The strings in c are valid during the call only. */
 MCX_WUR enum mcx_err store_listen(struct mcx_store *st, store_change_h *h, void *arg);
+/* The same; the store owns arg and runs arg_free(arg) at store_close. */
+MCX_WUR enum mcx_err store_listen_owned(struct mcx_store *st, store_change_h *h, void *arg,
+					void (*arg_free)(void *));
 /* Changes with seq > after, oldest first (for feeds across processes).
  * The strings in c are valid during the call only. */
 MCX_WUR enum mcx_err store_changes_since(struct mcx_store *st, long long after,

@@ -182,25 +182,27 @@ static int insert_point(const struct xmldoc *d, uint32_t parent, const struct xs
 }
 
 /* Exactly one balanced element, nothing before or after it. Prefixes may be
- * bound by the document, so they are not resolved here. */
-static bool fragment_ok(struct pl body, const struct xmldoc_limits *lim)
+ * bound by the document, so they are not resolved here. MCX_OK when it is,
+ * MCX_ENOMEM when that could not be found out, else MCX_EINVAL. */
+static enum mcx_err fragment_check(struct pl body, const struct xmldoc_limits *lim)
 {
 	struct xmldoc_limits l = { XMLDOC_DEFAULT_MAX_DEPTH, XMLDOC_DEFAULT_MAX_ELEMENTS,
 				   XMLDOC_DEFAULT_MAX_ATTRS, true };
 	struct xmldoc *fd;
-	bool ok;
+	enum mcx_err err;
 
 	if (lim) {
 		l = *lim;
 		l.lenient_ns = true;
 	}
 	if (body.l < 3 || body.p[0] != '<' || body.p[1] == '?' || body.p[1] == '!')
-		return false;
-	if (xmldoc_index(&fd, body.p, body.l, &l, NULL, 0))
-		return false;
-	ok = fd->els[0].end == body.l;
+		return MCX_EINVAL;
+	err = xmldoc_index(&fd, body.p, body.l, &l, NULL, 0);
+	if (err)
+		return err == MCX_ENOMEM ? err : MCX_EINVAL;
+	err = fd->els[0].end == body.l ? MCX_OK : MCX_EINVAL;
 	xmldoc_free(fd);
-	return ok;
+	return err;
 }
 
 static int put_element(const struct xmldoc *d, const struct xsel *s, const struct xcap_opctx *c,
@@ -213,7 +215,10 @@ static int put_element(const struct xmldoc *d, const struct xsel *s, const struc
 	bool expand;
 	int rc;
 
-	if (!fragment_ok(body, c->lim))
+	err = fragment_check(body, c->lim);
+	if (err == MCX_ENOMEM)
+		return buf_fail(err, st);
+	if (err)
 		return xs_set(st, 409, XE_NOT_XML_FRAG, "the body is not a single XML element");
 	r = xsel_eval(d, s, s->n, &c->sel, &el, &matched);
 	if (r == XSEL_BADPREFIX)

@@ -196,7 +196,8 @@ static void core_conf_sizes_and_bools(struct test_ctx *t)
 	}
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		c.tls = false;
-		CHECK_INT(t, conf_parse(&p, 1, "t", yes[i], strlen(yes[i]), eb, sizeof(eb)), MCX_OK);
+		CHECK_INT(t, conf_parse(&p, 1, "t", yes[i], strlen(yes[i]), eb, sizeof(eb)),
+			  MCX_OK);
 		CHECK(t, c.tls);
 	}
 	CHECK_INT(t, conf_parse(&p, 1, "t", "tls off", 7, eb, sizeof(eb)), MCX_OK);

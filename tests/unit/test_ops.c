@@ -104,7 +104,8 @@ static int verify(struct op *o, const char *body)
 
 static void ops_put_replace_element(struct test_ctx *t)
 {
-	static const char body[] = "\n <entry uri=\"sip:a@x\"><display-name>A</display-name></entry>\n";
+	static const char body[] =
+		"\n <entry uri=\"sip:a@x\"><display-name>A</display-name></entry>\n";
 	struct op o;
 
 	CHECK_INT(t, put(&o, DOC, "resource-lists/list[@name=\"friends\"]/entry[1]", body), 200);
@@ -280,7 +281,8 @@ static void ops_not_xml_frag(struct test_ctx *t)
 		int rc = put(&o, DOC, "resource-lists/list[1]/entry[1]", bodies[i]);
 
 		if (rc != 409 || o.st.tag != XE_NOT_XML_FRAG || o.out.len) {
-			test_fail(t, __FILE__, __LINE__, "body \"%s\": %d tag %d, expected not-xml-frag",
+			test_fail(t, __FILE__, __LINE__,
+				  "body \"%s\": %d tag %d, expected not-xml-frag",
 				  bodies[i], rc, (int)o.st.tag);
 			op_end(&o);
 			return;
@@ -555,7 +557,8 @@ static void ops_get_namespace_bindings_undeclared_default(struct test_ctx *t)
 	const char *p = NULL;
 	size_t n = 0;
 
-	CHECK(t, op_begin(&o, "<r xmlns=\"urn:a\"><u xmlns=\"\"><v/></u></r>", "*/u/v/namespace::*"));
+	CHECK(t, op_begin(&o, "<r xmlns=\"urn:a\"><u xmlns=\"\"><v/></u></r>",
+			  "*/u/v/namespace::*"));
 	CHECK_INT(t, xcap_node_get(o.d, &o.s, &c, &p, &n, &o.out, &o.st), 200);
 	CHECK_OUT(t, &o, "<v/>");
 	op_end(&o);
@@ -709,7 +712,8 @@ static void error_body_details(struct test_ctx *t)
 	struct mcx_buf b;
 
 	CHECK_INT(t, render(XE_NO_PARENT, &b), MCX_OK);
-	CHECK(t, strstr(b.p, "<no-parent phrase=\"bad &quot;x&quot; &amp; &lt;y&gt; &apos;z&apos;\">"
+	CHECK(t, strstr(b.p, "<no-parent "
+			"phrase=\"bad &quot;x&quot; &amp; &lt;y&gt; &apos;z&apos;\">"
 			"<ancestor>" DOC_URI "/~~/resource-lists/list%5b@name=%22a&amp;amp;%22%5d"
 			"</ancestor></no-parent>") != NULL);
 	buf_reset(&b);
@@ -738,6 +742,37 @@ static void error_body_valid_ietf_schema(struct test_ctx *t)
 	all_valid(t, path);
 }
 
+/* Out of memory anywhere (index, selector, fragment check, output) is a
+ * clean 500 or MCX_ENOMEM, never another status and never a leak. */
+static void ops_oom(struct test_ctx *t)
+{
+	static const char sel[] = "resource-lists/list[1]/entry[@uri=\"sip:c@x\"]";
+	struct op o;
+	enum mcx_err err;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	buf_init(&o.out, 1 << 20);
+	err = xmldoc_index(&o.d, DOC, strlen(DOC), NULL, NULL, 0);
+	OOM_OK(t, err);
+	CHECK_INT(t, err, MCX_OK);
+	err = xsel_parse(&o.s, sel, strlen(sel), 0, NULL, 0);
+	if (err)
+		xmldoc_free(o.d);
+	OOM_OK(t, err);
+	CHECK_INT(t, err, MCX_OK);
+	rc = xcap_node_put(o.d, &o.s, &OPC, "<entry uri=\"sip:c@x\"/>", 22, &o.out, &o.st);
+	if (t->in_oom && rc == 500) {
+		op_end(&o);
+		return;
+	}
+	CHECK_INT(t, rc, 201);
+	buf_reset(&o.out);
+	rc = xcap_node_delete(o.d, &o.s, &OPC, &o.out, &o.st);
+	CHECK_INT(t, rc, 404);
+	op_end(&o);
+}
+
 const struct test tests_ops[] = {
 	{ "ops_put_replace_element", ops_put_replace_element, false },
 	{ "ops_put_insert_after_sibling_before_whitespace",
@@ -745,7 +780,8 @@ const struct test tests_ops[] = {
 	{ "ops_put_insert_after_last_same_name", ops_put_insert_after_last_same_name, false },
 	{ "ops_put_insert_into_element_without_children",
 	  ops_put_insert_into_element_without_children, false },
-	{ "ops_put_insert_into_self_closing_parent", ops_put_insert_into_self_closing_parent, false },
+	{ "ops_put_insert_into_self_closing_parent", ops_put_insert_into_self_closing_parent,
+	  false },
 	{ "ops_put_position_first_goes_before_first_sibling",
 	  ops_put_position_first_goes_before_first_sibling, false },
 	{ "ops_put_position_third_goes_after_second", ops_put_position_third_goes_after_second,
@@ -777,6 +813,7 @@ const struct test tests_ops[] = {
 	  ops_get_namespace_bindings_undeclared_default, false },
 	{ "ops_put_result_too_large", ops_put_result_too_large, false },
 	{ "ops_trim", ops_trim, false },
+	{ "ops_oom", ops_oom, true },
 	{ "error_body_well_formed", error_body_well_formed, false },
 	{ "error_body_details", error_body_details, false },
 	{ "error_body_valid_own_schema", error_body_valid_own_schema, false },

@@ -304,7 +304,8 @@ static struct xmldoc *index_doc(const char *text)
 #define EV_NONE(sel, ctx, want_r, want_matched) do { uint32_t el_, m_ = 77; \
 	int r_ = ev(d, (sel), (ctx), &el_, &m_); \
 	if (r_ != (want_r) || m_ != (uint32_t)(want_matched)) { \
-		test_fail(t, __FILE__, __LINE__, "%s: result %d matched %u, expected %d matched %d", \
+		test_fail(t, __FILE__, __LINE__, \
+			  "%s: result %d matched %u, expected %d matched %d", \
 			  (sel), r_, m_, (int)(want_r), (int)(want_matched)); \
 		xmldoc_free(d); return; } } while (0)
 

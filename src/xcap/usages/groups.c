@@ -1,0 +1,199 @@
+/* MCPTT group documents (TS 24.381 / 24.481) served by the group management
+ * side of the same engine: org.openmobilealliance.groups. Groups live in
+ * their owner's directory; global/byGroupID/<group id> finds one by its
+ * list-service uri within the requester's organisation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "xcap/usage.h"
+#include "xcap/access.h"
+#include "xcap/usages/common.h"
+
+#define AUID_GROUPS "org.openmobilealliance.groups"
+#define SCOPE_GMS "3gpp:mcptt:group_management_server"
+#define SCOPE_GMS_R14 "3gpp:mc:ptt_group_management_service"
+
+static uint32_t list_service(const struct xmldoc *d)
+{
+	return ix_child(d, 0, "list-service");
+}
+
+/* Is xui a member (list/entry/@uri) of the group? */
+static bool is_member(const struct xmldoc *d, const char *xui)
+{
+	uint32_t ls = list_service(d), list = ix_child(d, ls, "list"), e;
+	char v[512];
+
+	if (list == XEL_NONE)
+		return false;
+	for (e = d->els[list].first_child; e != XEL_NONE; e = d->els[e].next)
+		if (pl_eqs(d->els[e].local, "entry") && ix_attr(d, e, "uri", v, sizeof(v)) &&
+		    !strcmp(v, xui))
+			return true;
+	return false;
+}
+
+static int groups_cond(const struct xcap_usage *u, const struct xcap_uri *uri,
+		       const struct xcap_env *env, const struct xmldoc *cur,
+		       const struct xmldoc *next, const char *node, struct xcap_status *st)
+{
+	(void)u;
+	(void)uri;
+	(void)next;
+	(void)node;
+	if (cur && env->who && is_member(cur, env->who))
+		return 0;
+	return xs_set(st, 403, XE_NONE, "only members of the group may read it");
+}
+
+struct by_id {
+	const char *id;
+	const char *org;
+	const char *def_org;
+	char path[1024];
+};
+
+static int by_id_one(const char *path, const struct xmldoc *d, void *arg)
+{
+	struct by_id *b = arg;
+	char v[512], org[256];
+	const char *xui = path + strlen(AUID_GROUPS "/users/");
+	const char *slash = strchr(xui, '/');
+	char owner[512];
+
+	if (!slash)
+		return 0;
+	snprintf(owner, sizeof(owner), "%.*s", (int)(slash - xui), xui);
+	xcap_xui_org(owner, b->def_org, org, sizeof(org));
+	if (b->org && strcasecmp(org, b->org))
+		return 0;
+	if (ix_attr(d, list_service(d), "uri", v, sizeof(v)) && !strcmp(v, b->id)) {
+		snprintf(b->path, sizeof(b->path), "%s", path);
+		return 1;
+	}
+	return 0;
+}
+
+static int groups_resolve(const struct xcap_usage *u, struct xcap_uri *uri,
+			  const struct xcap_env *env, bool write, struct xcap_status *st)
+{
+	struct by_id b;
+
+	(void)write;
+	if (!uri->global || uri->collection)
+		return 0;
+	if (strncmp(uri->docname, "byGroupID/", 10) && strncmp(uri->docname, "byGroup/", 8))
+		return xs_set(st, 404, XE_NONE, "the global tree of groups has only byGroupID/<group id>");
+	memset(&b, 0, sizeof(b));
+	b.id = strchr(uri->docname, '/') + 1;
+	b.org = env->org;
+	b.def_org = NULL;
+	ix_each(env, AUID_GROUPS "/users/", NULL, by_id_one, &b);
+	if (!b.path[0])
+		return xs_set(st, 404, XE_NONE, "no group %s in your organisation", b.id);
+	snprintf(uri->alt_path, sizeof(uri->alt_path), "%s", b.path);
+	uri->docpath = uri->alt_path;
+	uri->read_only = true;
+	(void)u;
+	return 0;
+}
+
+struct id_clash {
+	const char *id;
+	const char *org;
+	char path[1024];
+};
+
+static int id_clash_one(const char *path, const struct xmldoc *d, void *arg)
+{
+	struct id_clash *c = arg;
+	char v[512], org[256];
+	const char *xui = path + strlen(AUID_GROUPS "/users/");
+	const char *slash = strchr(xui, '/');
+	char owner[512];
+
+	if (!slash)
+		return 0;
+	snprintf(owner, sizeof(owner), "%.*s", (int)(slash - xui), xui);
+	xcap_xui_org(owner, NULL, org, sizeof(org));
+	if (c->org && *org && strcasecmp(org, c->org))
+		return 0;
+	if (ix_attr(d, list_service(d), "uri", v, sizeof(v)) && !strcmp(v, c->id)) {
+		snprintf(c->path, sizeof(c->path), "%s", path);
+		return 1;
+	}
+	return 0;
+}
+
+static int member_uris_unique(xmlNodePtr list, struct xcap_status *st)
+{
+	xmlNodePtr a, b;
+
+	for (a = list ? list->children : NULL; a; a = a->next) {
+		xmlChar *ua;
+
+		if (!dom_is(a, "entry") || !(ua = xmlGetNoNsProp(a, (const xmlChar *)"uri")))
+			continue;
+		for (b = a->next; b; b = b->next) {
+			xmlChar *ub;
+			bool same;
+
+			if (!dom_is(b, "entry") || !(ub = xmlGetNoNsProp(b, (const xmlChar *)"uri")))
+				continue;
+			same = !strcmp((const char *)ua, (const char *)ub);
+			xmlFree(ub);
+			if (same) {
+				xs_set(st, 409, XE_UNIQUENESS, "%.100s is a member twice", ua);
+				snprintf(st->field, sizeof(st->field), "group/list-service/list/entry/@uri");
+				xmlFree(ua);
+				return 409;
+			}
+		}
+		xmlFree(ua);
+	}
+	return 0;
+}
+
+static int groups_constraints(const struct xcap_usage *u, const struct xcap_uri *uri,
+			      const struct xcap_env *env, xmlDoc *doc, const struct xmldoc *ix,
+			      struct xcap_status *st)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), ls = dom_child(root, "list-service");
+	struct id_clash c;
+	xmlChar *id;
+	int rc;
+
+	(void)u;
+	(void)ix;
+	rc = member_uris_unique(dom_child(ls, "list"), st);
+	if (!rc)
+		rc = check_index_unique(root, st);
+	if (rc || !ls || !(id = xmlGetNoNsProp(ls, (const xmlChar *)"uri")))
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.id = (const char *)id;
+	c.org = env->org;
+	if (ix_each(env, AUID_GROUPS "/users/", uri->docpath, id_clash_one, &c) > 0) {
+		rc = xs_set(st, 409, XE_UNIQUENESS, "group %.100s already exists in %.200s", id, c.path);
+		snprintf(st->field, sizeof(st->field), "group/list-service/@uri");
+	}
+	xmlFree(id);
+	return rc;
+}
+
+const struct xcap_usage usage_groups = {
+	.auid = AUID_GROUPS,
+	.mime = "application/vnd.oma.poc.groups+xml",
+	.default_ns = "urn:oma:xml:poc:list-service",
+	.root_local = "group",
+	.schema = "mcptt-group.xsd",
+	.constraints = groups_constraints,
+	.resolve = groups_resolve,
+	.cond = groups_cond,
+	.policy = XCAP_POLICY_TABLE,
+	.scope = SCOPE_GMS,
+	.scope_alt = SCOPE_GMS_R14,
+	.help = "MCPTT group documents (TS 24.481), GMS",
+};
