@@ -79,6 +79,9 @@ const struct demo_user demo_users[] = {
 	{ "sip:carol@example.org", "carol-demo", 0 },
 	{ "sip:dave@example.org", "dave-demo", 0 },
 	{ "sip:erin@example.org", "erin-demo", 0 },
+	/* a second organisation, to show that tenants don't see each other */
+	{ "sip:admin@rescue.example", "rescue-admin-demo", STORE_ROLE_ADMIN },
+	{ "sip:zoe@rescue.example", "zoe-demo", 0 },
 	{ NULL, NULL, 0 }
 };
 

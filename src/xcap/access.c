@@ -70,12 +70,14 @@ enum xcap_role xcap_role_of(const struct xcap_who *w, const char *who_org,
 		return XCAP_ROLE_SERVER;
 	if (uri->global || xcap_xui_is_ue(uri->xui))
 		return w->admin ? XCAP_ROLE_ADMIN : XCAP_ROLE_ORG_USER;   /* org checked by content */
+	xcap_xui_org(uri->xui, def_org, org, sizeof(org));
+	if (w->admin && !strcasecmp(org, who_org))
+		return XCAP_ROLE_ADMIN;   /* also in their own directory */
 	if (!strcmp(uri->xui, w->xui))
 		return XCAP_ROLE_OWNER;
-	xcap_xui_org(uri->xui, def_org, org, sizeof(org));
 	if (strcasecmp(org, who_org))
 		return XCAP_ROLE_FOREIGN;
-	return w->admin ? XCAP_ROLE_ADMIN : XCAP_ROLE_ORG_USER;
+	return XCAP_ROLE_ORG_USER;
 }
 
 unsigned xcap_access(const struct xcap_usage *u, enum xcap_tree_kind tree, enum xcap_role role)

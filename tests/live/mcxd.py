@@ -33,7 +33,8 @@ class Mcxd:
         args = [os.path.join(BIN, "mcxd"), "--data-dir", self.dir,
                 "--http-bind", "127.0.0.1", "--http-port", str(self.port),
                 "--demo", "yes", "--trusted-proxies", "127.0.0.1",
-                "--test-usage", "yes", "--access-log", os.path.join(self.dir, "access.log"),
+                "--test-usage", "yes", "--mcptt-servers", "sip:mcptt-server@example.org",
+                "--access-log", os.path.join(self.dir, "access.log"),
                 "--log-level", "warn"] + self.extra
         self.err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.err)

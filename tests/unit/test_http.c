@@ -250,8 +250,10 @@ static int run_exchange(struct test_ctx *t, struct xcap_handler *h, const struct
 		const char *v;
 
 		hdrv[k] = subst(e->req_hdrs[k], vars, *nvars);
-		if ((v = hval(hdrv[k], "Content-Type")))
+		if ((v = hval(hdrv[k], "Content-Type")) || (v = hval(hdrv[k], "Contact-Type")))
 			rq.content_type = v;
+		else if ((v = hval(hdrv[k], "X-3GPP-Intended-Identity")))
+			rq.who.intended = v;
 		else if ((v = hval(hdrv[k], "If-Match")))
 			rq.if_match = v;
 		else if ((v = hval(hdrv[k], "If-None-Match")))
@@ -278,7 +280,7 @@ static int run_exchange(struct test_ctx *t, struct xcap_handler *h, const struct
 		rq.body_len = strlen(body);
 	}
 	rq.who.xui = xui[0] ? xui : NULL;
-	rq.who.admin = admin;
+	rq.who.admin = admin && xui[0];
 	xcap_response_init(&rs);
 	xcap_handle(h, &rq, &rs);
 	b = xcap_response_body(&rs, &bl);

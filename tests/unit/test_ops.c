@@ -666,7 +666,7 @@ static bool all_valid(struct test_ctx *t, const char *path)
 	}
 	for (i = XE_NOT_WELL_FORMED; i <= XE_CANNOT_DELETE; i++) {
 		struct mcx_buf b;
-		const char *why;
+		const char *why = "cannot render";
 		bool ok = !render((enum xcap_errtag)i, &b) &&
 			  schema_valid(xsd, xl, b.p, b.len, &why);
 

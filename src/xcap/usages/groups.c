@@ -170,6 +170,8 @@ static int groups_constraints(const struct xcap_usage *u, const struct xcap_uri 
 	rc = member_uris_unique(dom_child(ls, "list"), st);
 	if (!rc)
 		rc = check_index_unique(root, st);
+	if (!rc)
+		rc = check_durations(root, st);
 	if (rc || !ls || !(id = xmlGetNoNsProp(ls, (const xmlChar *)"uri")))
 		return rc;
 	memset(&c, 0, sizeof(c));
