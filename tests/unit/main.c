@@ -17,13 +17,16 @@ extern const struct test tests_usage[];
 extern const struct test tests_store[];
 extern const struct test tests_digest[];
 extern const struct test tests_http[];
+extern const struct test tests_access[];
 extern const struct test tests_jwt[];
 extern const struct test tests_group_schema[];
+extern const struct test tests_mcptt_schemas[];
 
 static const struct test *const tables[] = {
 	tests_core, tests_uri, tests_selector, tests_xmldoc, tests_ops,
-	tests_usage, tests_store, tests_digest, tests_http, tests_jwt,
+	tests_usage, tests_store, tests_digest, tests_http, tests_access, tests_jwt,
 	tests_group_schema,
+	tests_mcptt_schemas,
 };
 
 void test_fail(struct test_ctx *t, const char *file, int line, const char *fmt, ...)

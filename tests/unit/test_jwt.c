@@ -680,6 +680,16 @@ static void jwt_forged_zero_signature(struct test_ctx *t)
 		  JWT_BAD_SIGNATURE);
 	CHECK_INT(t, vfs(&f, unsigned_tok(tok, sizeof(tok), hdr, claims(&c), "")),
 		  JWT_BAD_SIGNATURE);
+	/* a good signature with a byte appended, or with its last byte cut */
+	CHECK_INT(t, mk(&f, f.ec, hdr, claims(&c)), MCX_OK);
+	CHECK_INT(t, b64url_decode(strrchr(f.tok.p, '.') + 1, 86, raw, sizeof(raw)), 64);
+	raw[64] = 0x01;
+	b64url_encode(raw, 65, sig);
+	snprintf(tok, sizeof(tok), "%.*s.%s", (int)(strrchr(f.tok.p, '.') - f.tok.p), f.tok.p, sig);
+	CHECK_INT(t, vfs(&f, tok), JWT_BAD_SIGNATURE);
+	b64url_encode(raw, 63, sig);
+	snprintf(tok, sizeof(tok), "%.*s.%s", (int)(strrchr(f.tok.p, '.') - f.tok.p), f.tok.p, sig);
+	CHECK_INT(t, vfs(&f, tok), JWT_BAD_SIGNATURE);
 	fx_close(&f);
 }
 
