@@ -20,6 +20,7 @@ static void usage(FILE *f)
 		"  user add|list|delete|passwd|role ...   manage accounts (data directory)\n"
 		"  doc get|put|delete|list|history|rollback ...   manage XCAP documents\n"
 		"  userdb pull|update|watch ...           the MCPTT user database (TS 29.283 role)\n"
+		"  token keygen|jwks|sign|verify ...      signing keys and access tokens (testing)\n"
 		"\n"
 		"global options:\n"
 		"  --data-dir DIR     the daemon's data directory (default ./var)\n"
@@ -132,6 +133,8 @@ int main(int argc, char **argv)
 		rc = cmd_doc(&x, argc - i, argv + i);
 	else if (!strcmp(argv[i], "userdb"))
 		rc = cmd_userdb(&x, argc - i, argv + i);
+	else if (!strcmp(argv[i], "token"))
+		rc = cmd_token(&x, argc - i, argv + i);
 	else {
 		fprintf(stderr, "mcx: unknown command '%s' (try --help)\n", argv[i]);
 		rc = 2;

@@ -29,16 +29,16 @@
 #include "xcap/usage.h"
 #include "core/banned.h"
 
-#define VALID_DIR   "tests/data/mcptt/valid"
+#define VALID_DIR "tests/data/mcptt/valid"
 #define INVALID_DIR "tests/data/mcptt/invalid"
-#define GROUP_XSD   "mcptt-group.xsd"
-#define NS_XSD      "http://www.w3.org/2001/XMLSchema"
-#define NS_MCPTTGI  "urn:3gpp:ns:mcpttGroupInfo:1.0"
+#define GROUP_XSD "mcptt-group.xsd"
+#define NS_XSD "http://www.w3.org/2001/XMLSchema"
+#define NS_MCPTTGI "urn:3gpp:ns:mcpttGroupInfo:1.0"
 #define ORACLE_BASE "oracle-mcpttGroupInfo.xsd" /* name the driver uses */
 
-#define MAX_FILES  64
-#define NAME_LEN   128
-#define ERRS_LEN   4096
+#define MAX_FILES 64
+#define NAME_LEN 128
+#define ERRS_LEN 4096
 #define MAX_LOADED 16
 
 /* What the schema loader serves: files under schemas/ or the copies embedded
@@ -47,7 +47,7 @@ enum source { FROM_FILES, FROM_EMBEDDED };
 
 static struct {
 	enum source src;
-	char oracle[512];                 /* path of the oracle, "" = none */
+	char oracle[512]; /* path of the oracle, "" = none */
 	char loaded[MAX_LOADED][NAME_LEN];
 	int nloaded;
 	int refused;
@@ -68,8 +68,7 @@ static void collect(void *arg, xmlErrorPtr e)
 	er->n++;
 	if (!e || !e->message || used + 3 >= sizeof(er->text))
 		return;
-	snprintf(er->text + used, sizeof(er->text) - used, "%s%s", used ? "; " : "",
-		 e->message);
+	snprintf(er->text + used, sizeof(er->text) - used, "%s%s", used ? "; " : "", e->message);
 	used = strlen(er->text);
 	if (used && er->text[used - 1] == '\n')
 		er->text[used - 1] = '\0';
@@ -221,7 +220,8 @@ static bool read_expect(const char *path, char *expect, size_t len, bool *oracle
 		return false;
 	if (!strncmp(text, head, sizeof(head) - 1)) {
 		end = strstr(text, " -->");
-		if (end && end > text + sizeof(head) - 1 && !memchr(text, '\n', (size_t)(end - text))) {
+		if (end && end > text + sizeof(head) - 1 &&
+		    !memchr(text, '\n', (size_t)(end - text))) {
 			snprintf(expect, len, "%.*s", (int)(end - text - (sizeof(head) - 1)),
 				 text + sizeof(head) - 1);
 			ok = true;
@@ -237,10 +237,10 @@ static bool read_expect(const char *path, char *expect, size_t len, bool *oracle
 static void group_schema_compiles(struct test_ctx *t)
 {
 	static const char *const need[] = {
-		GROUP_XSD, "resource-lists.xsd", "xml.xsd", "common-policy.xsd",
-		"oma-xdm-extensions.xsd", "mcptt-group-info.xsd",
+	    GROUP_XSD,		 "resource-lists.xsd",	   "xml.xsd",
+	    "common-policy.xsd", "oma-xdm-extensions.xsd", "mcptt-group-info.xsd",
 	};
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlSchemaPtr sc;
 	size_t i;
 	int k;
@@ -272,7 +272,9 @@ static void group_schema_compiles(struct test_ctx *t)
 static void group_schema_imports_basenames(struct test_ctx *t)
 {
 	static const char *const files[] = {
-		GROUP_XSD, "oma-xdm-extensions.xsd", "mcptt-group-info.xsd",
+	    GROUP_XSD,
+	    "oma-xdm-extensions.xsd",
+	    "mcptt-group-info.xsd",
 	};
 	size_t i;
 
@@ -294,14 +296,15 @@ static void group_schema_imports_basenames(struct test_ctx *t)
 			     !xmlStrEqual(n->name, BAD_CAST "include")))
 				continue;
 			loc = xmlGetProp(n, BAD_CAST "schemaLocation");
-			ok = loc && !strchr((const char *)loc, '/') && !strchr((const char *)loc, ':');
+			ok = loc && !strchr((const char *)loc, '/') &&
+			     !strchr((const char *)loc, ':');
 			if (ok) {
 				snprintf(want, sizeof(want), "schemas/%s", (const char *)loc);
 				ok = access(want, R_OK) == 0;
 			}
 			if (!ok) {
-				test_fail(t, __FILE__, __LINE__, "%s: import location \"%s\"", files[i],
-					  loc ? (const char *)loc : "(none)");
+				test_fail(t, __FILE__, __LINE__, "%s: import location \"%s\"",
+					  files[i], loc ? (const char *)loc : "(none)");
 				xmlFree(loc);
 				xmlFreeDoc(d);
 				return;
@@ -316,7 +319,7 @@ static void group_schema_imports_basenames(struct test_ctx *t)
  * does: basenames resolved to embedded files, nothing from disk). */
 static void group_schema_embedded(struct test_ctx *t)
 {
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlSchemaPtr sc;
 
 	ld.src = FROM_EMBEDDED;
@@ -335,7 +338,7 @@ static void group_schema_embedded(struct test_ctx *t)
 static void group_schema_valid_docs(struct test_ctx *t)
 {
 	char names[MAX_FILES][NAME_LEN];
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlSchemaPtr sc;
 	int n, i;
 
@@ -369,7 +372,7 @@ static void group_schema_valid_docs(struct test_ctx *t)
 static void group_schema_invalid_docs(struct test_ctx *t)
 {
 	char names[MAX_FILES][NAME_LEN];
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlSchemaPtr sc;
 	int n, i;
 
@@ -416,15 +419,15 @@ static void group_schema_invalid_docs(struct test_ctx *t)
 static xmlSchemaPtr oracle_compile(struct test_ctx *t)
 {
 	static const char driver[] =
-		"<xs:schema xmlns:xs='" NS_XSD "' targetNamespace='urn:mcx:test:oracle-driver'>"
-		"<xs:import namespace='urn:oma:xml:xdm:extensions'"
-		" schemaLocation='oma-xdm-extensions.xsd'/>"
-		"<xs:import namespace='urn:ietf:params:xml:ns:resource-lists'"
-		" schemaLocation='resource-lists.xsd'/>"
-		"<xs:import namespace='" NS_MCPTTGI "' schemaLocation='" ORACLE_BASE "'/>"
-		"</xs:schema>";
+	    "<xs:schema xmlns:xs='" NS_XSD "' targetNamespace='urn:mcx:test:oracle-driver'>"
+	    "<xs:import namespace='urn:oma:xml:xdm:extensions'"
+	    " schemaLocation='oma-xdm-extensions.xsd'/>"
+	    "<xs:import namespace='urn:ietf:params:xml:ns:resource-lists'"
+	    " schemaLocation='resource-lists.xsd'/>"
+	    "<xs:import namespace='" NS_MCPTTGI "' schemaLocation='" ORACLE_BASE "'/>"
+	    "</xs:schema>";
 	const char *dir = test_spec_dir();
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlSchemaPtr sc;
 
 	if (!dir) {
@@ -455,7 +458,7 @@ static void oracle_walk(xmlSchemaPtr oracle, xmlNodePtr n, int *checked, int *re
 			continue;
 		if (n->ns && xmlStrEqual(n->ns->href, BAD_CAST NS_MCPTTGI)) {
 			xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(oracle);
-			struct errs one = { .n = 0 };
+			struct errs one = {.n = 0};
 
 			(*checked)++;
 			if (!vc) {
@@ -466,8 +469,9 @@ static void oracle_walk(xmlSchemaPtr oracle, xmlNodePtr n, int *checked, int *re
 			if (xmlSchemaValidateOneElement(vc, n) != 0) {
 				(*rejected)++;
 				if (!er->text[0])
-					snprintf(er->text, sizeof(er->text), "line %ld <%s>: %.3000s",
-						 xmlGetLineNo(n), (const char *)n->name, one.text);
+					snprintf(er->text, sizeof(er->text),
+						 "line %ld <%s>: %.3000s", xmlGetLineNo(n),
+						 (const char *)n->name, one.text);
 			}
 			xmlSchemaFreeValidCtxt(vc);
 			continue;
@@ -490,7 +494,7 @@ static void group_oracle_valid_docs(struct test_ctx *t)
 	n = list_docs(VALID_DIR, names, MAX_FILES);
 	for (i = 0; i < n; i++) {
 		char path[300];
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		int checked = 0, rejected = 0;
 		xmlDocPtr d;
 
@@ -504,8 +508,8 @@ static void group_oracle_valid_docs(struct test_ctx *t)
 		xmlFreeDoc(d);
 		total += checked;
 		if (rejected) {
-			test_fail(t, __FILE__, __LINE__, "%s: oracle rejects %d of %d: %s", names[i],
-				  rejected, checked, er.text);
+			test_fail(t, __FILE__, __LINE__, "%s: oracle rejects %d of %d: %s",
+				  names[i], rejected, checked, er.text);
 			break;
 		}
 	}
@@ -532,7 +536,7 @@ static void group_oracle_invalid_docs(struct test_ctx *t)
 	n = list_docs(INVALID_DIR, names, MAX_FILES);
 	for (i = 0; i < n; i++) {
 		char path[300], expect[512];
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		int checked = 0, rejected = 0;
 		bool must_reject = false;
 		xmlDocPtr d;
@@ -548,8 +552,8 @@ static void group_oracle_invalid_docs(struct test_ctx *t)
 		xmlFreeDoc(d);
 		marked += must_reject;
 		if (must_reject && !rejected) {
-			test_fail(t, __FILE__, __LINE__, "%s: oracle accepts all %d mcpttgi elements",
-				  names[i], checked);
+			test_fail(t, __FILE__, __LINE__,
+				  "%s: oracle accepts all %d mcpttgi elements", names[i], checked);
 			break;
 		}
 		if (!must_reject && rejected) {
@@ -666,13 +670,12 @@ static void group_oracle_declarations(struct test_ctx *t)
 }
 
 const struct test tests_group_schema[] = {
-	{ "group_schema_compiles", group_schema_compiles, false },
-	{ "group_schema_imports_basenames", group_schema_imports_basenames, false },
-	{ "group_schema_embedded", group_schema_embedded, false },
-	{ "group_schema_valid_docs", group_schema_valid_docs, false },
-	{ "group_schema_invalid_docs", group_schema_invalid_docs, false },
-	{ "group_schema_oracle_declarations", group_oracle_declarations, false },
-	{ "group_schema_oracle_valid_docs", group_oracle_valid_docs, false },
-	{ "group_schema_oracle_invalid_docs", group_oracle_invalid_docs, false },
-	{ NULL, NULL, false }
-};
+    {"group_schema_compiles", group_schema_compiles, false},
+    {"group_schema_imports_basenames", group_schema_imports_basenames, false},
+    {"group_schema_embedded", group_schema_embedded, false},
+    {"group_schema_valid_docs", group_schema_valid_docs, false},
+    {"group_schema_invalid_docs", group_schema_invalid_docs, false},
+    {"group_schema_oracle_declarations", group_oracle_declarations, false},
+    {"group_schema_oracle_valid_docs", group_oracle_valid_docs, false},
+    {"group_schema_oracle_invalid_docs", group_oracle_invalid_docs, false},
+    {NULL, NULL, false}};

@@ -890,7 +890,7 @@ static void jwt_claim_too_long(struct test_ctx *t)
 static void jwt_malformed_structure(struct test_ctx *t)
 {
 	struct cl c = CL_DEFAULT;
-	char tok[8192], alt[8192];
+	char tok[8192], alt[8192], *p = NULL;
 	struct fx f;
 	size_t n;
 
@@ -934,6 +934,17 @@ static void jwt_malformed_structure(struct test_ctx *t)
 	CHECK_INT(t, mk(&f, f.ec, "{\"alg\":\"ES256\",\"kid\":\"ec1\"}", "[1,2]"), MCX_OK);
 	CHECK_INT(t, vf(&f), JWT_MALFORMED);
 	CHECK_INT(t, mk(&f, f.ec, "{\"alg\":\"ES256\",\"kid\":\"ec1\"}", "{\"a\":1} x"), MCX_OK);
+	CHECK_INT(t, vf(&f), JWT_MALFORMED);
+	/* the standard alphabet decodes to the same signature: still refused */
+	for (n = 0; n < 100; n++) {
+		CHECK_INT(t, mk_cl(&f, f.ec, &c), MCX_OK);
+		CHECK_INT(t, vf(&f), JWT_OK);
+		p = strpbrk(strrchr(f.tok.p, '.'), "-_");
+		if (p)
+			break;
+	}
+	CHECK(t, p != NULL);
+	*p = *p == '-' ? '+' : '/';
 	CHECK_INT(t, vf(&f), JWT_MALFORMED);
 	CHECK_INT(t, jwt_sign(f.ec, "{\"a\":", &f.tok), MCX_EINVAL);
 	CHECK_INT(t, jwt_sign(f.ec, "[]", &f.tok), MCX_EINVAL);
@@ -1086,6 +1097,25 @@ static void jwk_set(char *jwk, const char *member, const char *val)
 	snprintf(p, 8192, "%s%s", val, rest);
 }
 
+/* The text of member's string value inside a JWK. */
+static char *member_val(char *jwk, const char *member)
+{
+	char key[32];
+	char *p;
+
+	snprintf(key, sizeof(key), "\"%s\":\"", member);
+	p = strstr(jwk, key);
+	return p ? p + strlen(key) : jwk + strlen(jwk);
+}
+
+/* The base64url symbol after c (same high bits, low bit set). */
+static char b64_next(char c)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+	return a[(strchr(a, c) - a) | 1];
+}
+
 static void jwks_parse_valid(struct test_ctx *t)
 {
 	char ec[1024], rsa[2048], errbuf[256];
@@ -1136,7 +1166,7 @@ static void jwks_bad_base64(struct test_ctx *t)
 		"\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!A\"",
 		"42", "\"\"",
 	};
-	char ec[1024], rsa[2048], errbuf[256];
+	char ec[1024], rsa[2048], errbuf[256], *x;
 	size_t i, n = 0;
 
 	for (i = 0; i < sizeof(bad_x) / sizeof(bad_x[0]); i++) {
@@ -1153,13 +1183,35 @@ static void jwks_bad_base64(struct test_ctx *t)
 	CHECK_INT(t, jwk_text(K_RSA, "rsa1", rsa, sizeof(rsa)), MCX_OK);
 	jwk_set(rsa, "e", "\"AQAB=\"");
 	CHECK_INT(t, parse2(rsa, NULL, &n, errbuf), MCX_EINVAL);
+	/* encodings that decode to the very same good bytes: only the strict
+	 * decoder stops them (padding, stray bits, the standard alphabet) */
+	CHECK_INT(t, jwk_text(K_EC, "ec1", ec, sizeof(ec)), MCX_OK);
+	CHECK_INT(t, parse2(ec, NULL, &n, errbuf), MCX_OK);
+	x = member_val(ec, "x");
+	memmove(x + 44, x + 43, strlen(x + 43) + 1);
+	x[43] = '=';
+	CHECK_INT(t, parse2(ec, NULL, &n, errbuf), MCX_EINVAL);
+	CHECK_INT(t, jwk_text(K_EC, "ec1", ec, sizeof(ec)), MCX_OK);
+	x = member_val(ec, "x");
+	x[42] = b64_next(x[42]); /* the last symbol of 32 bytes has 2 stray bits */
+	CHECK_INT(t, parse2(ec, NULL, &n, errbuf), MCX_EINVAL);
+	CHECK_INT(t, jwk_text(K_RSA, "rsa1", rsa, sizeof(rsa)), MCX_OK);
+	x = member_val(rsa, "n");
+	x = strpbrk(x, "-_\"");
+	if (*x != '"') { /* a 2048-bit n has a '-' or '_' but with p = 2e-5 */
+		*x = *x == '-' ? '+' : '/';
+		CHECK_INT(t, parse2(rsa, NULL, &n, errbuf), MCX_EINVAL);
+	}
 }
 
-/* Check: the point is on P-256 (an invalid-curve key must not load). */
-static void jwks_point_not_on_curve(struct test_ctx *t)
+/* Check: the public key is sound: the point is on P-256 (an invalid-curve
+ * key must not load); the RSA modulus is odd and the exponent not 1. */
+static void jwks_invalid_public_key(struct test_ctx *t)
 {
-	char ec[1024], errbuf[256], *y;
+	char ec[1024], rsa[2048], errbuf[256], b64[400], *y;
+	uint8_t bin[300];
 	size_t n = 0;
+	long len;
 
 	CHECK_INT(t, jwk_text(K_EC, "ec1", ec, sizeof(ec)), MCX_OK);
 	y = strstr(ec, "\"y\":\"") + 5 + 10;
@@ -1169,6 +1221,19 @@ static void jwks_point_not_on_curve(struct test_ctx *t)
 	jwk_set(ec, "x", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"");
 	jwk_set(ec, "y", "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"");
 	CHECK_INT(t, parse2(ec, NULL, &n, errbuf), MCX_EINVAL);
+	/* RSA: e = 1 (every message is its own signature), an even modulus */
+	CHECK_INT(t, jwk_text(K_RSA, "rsa1", rsa, sizeof(rsa)), MCX_OK);
+	CHECK_INT(t, parse2(rsa, NULL, &n, errbuf), MCX_OK);
+	jwk_set(rsa, "e", "\"AQ\"");
+	CHECK_INT(t, parse2(rsa, NULL, &n, errbuf), MCX_EINVAL);
+	CHECK_INT(t, jwk_text(K_RSA, "rsa1", rsa, sizeof(rsa)), MCX_OK);
+	y = member_val(rsa, "n");
+	len = b64url_decode(y, (size_t)(strchr(y, '"') - y), bin, sizeof(bin));
+	CHECK_INT(t, len, 256);
+	bin[255] &= 0xfe;
+	b64url_encode(bin, 256, b64);
+	memcpy(y, b64, strlen(b64));
+	CHECK_INT(t, parse2(rsa, NULL, &n, errbuf), MCX_EINVAL);
 }
 
 /* Check: RSA moduli of at least 2048 bits. */
@@ -1399,7 +1464,7 @@ const struct test tests_jwt[] = {
 	{ "jwt_jwks_parse_valid", jwks_parse_valid, false },
 	{ "jwt_jwks_duplicate_kid", jwks_duplicate_kid, false },
 	{ "jwt_jwks_bad_base64", jwks_bad_base64, false },
-	{ "jwt_jwks_point_not_on_curve", jwks_point_not_on_curve, false },
+	{ "jwt_jwks_invalid_public_key", jwks_invalid_public_key, false },
 	{ "jwt_jwks_rsa_too_small", jwks_rsa_too_small, false },
 	{ "jwt_jwks_unsupported_skipped", jwks_unsupported_skipped, false },
 	{ "jwt_jwks_missing_kid", jwks_missing_kid, false },

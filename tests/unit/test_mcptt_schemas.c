@@ -30,36 +30,36 @@
 #include "xcap/usage.h"
 #include "core/banned.h"
 
-#define VALID_DIR   "tests/data/mcptt/valid"
+#define VALID_DIR "tests/data/mcptt/valid"
 #define INVALID_DIR "tests/data/mcptt/invalid"
-#define NS_XSD      "http://www.w3.org/2001/XMLSchema"
-#define NS_UIC      "urn:3gpp:mcptt:mcpttUEinitConfig:1.0"
-#define NS_UP       "urn:3gpp:mcptt:user-profile:1.0"
+#define NS_XSD "http://www.w3.org/2001/XMLSchema"
+#define NS_UIC "urn:3gpp:mcptt:mcpttUEinitConfig:1.0"
+#define NS_UP "urn:3gpp:mcptt:user-profile:1.0"
 
-#define MAX_DOCS   64          /* per document kind and folder */
-#define NAME_LEN   128
-#define ERRS_LEN   8192
-#define MAX_NAMES  512         /* declared names per schema */
-#define MAX_SEEN   8           /* basenames the loader served per compile */
+#define MAX_DOCS 64 /* per document kind and folder */
+#define NAME_LEN 128
+#define ERRS_LEN 8192
+#define MAX_NAMES 512 /* declared names per schema */
+#define MAX_SEEN 8    /* basenames the loader served per compile */
 
 /* One configuration document kind: its files, our schema, the oracle. */
 struct kind {
-	const char *prefix;   /* tests/data/mcptt/{valid,invalid}/<prefix>*.xml */
-	const char *ours;     /* schemas/<ours> */
-	const char *oracle;   /* <spec>/24384/rel13/<oracle> */
+	const char *prefix; /* tests/data/mcptt/{valid,invalid}/<prefix>*.xml */
+	const char *ours;   /* schemas/<ours> */
+	const char *oracle; /* <spec>/24384/rel13/<oracle> */
 	const char *ns;
 	const char *root;
 };
 
 static const struct kind kinds[] = {
-	{ "ue-init-config-", "mcptt-ue-init-config.xsd", "ue-init-config.xsd",
-	  NS_UIC, "mcptt-UE-initial-configuration" },
-	{ "ue-config-", "mcptt-ue-config.xsd", "ue-config.xsd",
-	  "urn:3gpp:mcptt:mcpttUEConfig:1.0", "mcptt-UE-configuration" },
-	{ "user-profile-", "mcptt-user-profile.xsd", "mcptt-user-profile.xsd",
-	  NS_UP, "mcptt-user-profile" },
-	{ "service-config-", "mcptt-service-config.xsd", "Servconf.xsd",
-	  "urn:3gpp:ns:mcpttServiceConfig:1.0", "service-configuration-info" },
+    {"ue-init-config-", "mcptt-ue-init-config.xsd", "ue-init-config.xsd", NS_UIC,
+     "mcptt-UE-initial-configuration"},
+    {"ue-config-", "mcptt-ue-config.xsd", "ue-config.xsd", "urn:3gpp:mcptt:mcpttUEConfig:1.0",
+     "mcptt-UE-configuration"},
+    {"user-profile-", "mcptt-user-profile.xsd", "mcptt-user-profile.xsd", NS_UP,
+     "mcptt-user-profile"},
+    {"service-config-", "mcptt-service-config.xsd", "Servconf.xsd",
+     "urn:3gpp:ns:mcpttServiceConfig:1.0", "service-configuration-info"},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -70,10 +70,10 @@ enum origin { FROM_TREE, FROM_LIBRARY, FROM_SPEC };
 
 static struct {
 	enum origin from;
-	const char *spec;                 /* FROM_SPEC: the ../shared/spec folder */
-	char seen[MAX_SEEN][NAME_LEN];    /* basenames served, in order */
+	const char *spec;	       /* FROM_SPEC: the ../shared/spec folder */
+	char seen[MAX_SEEN][NAME_LEN]; /* basenames served, in order */
 	int nseen;
-	char refused[NAME_LEN];           /* last URL refused, "" = none */
+	char refused[NAME_LEN]; /* last URL refused, "" = none */
 } ld;
 
 static const char *basename_of(const char *url)
@@ -154,7 +154,7 @@ static void collect(void *arg, xmlErrorPtr e)
 static xmlSchemaPtr compile(enum origin from, const char *name, struct errs *er)
 {
 	xmlExternalEntityLoader old = xmlGetExternalEntityLoader();
-	struct errs quiet = { .n = 0 };
+	struct errs quiet = {.n = 0};
 	xmlSchemaParserCtxtPtr pc = NULL;
 	xmlSchemaPtr sc = NULL;
 	char path[600];
@@ -267,7 +267,7 @@ static int list_docs(const char *dir, const char *prefix, char names[][NAME_LEN]
 		if (len <= pl + 4 || len >= NAME_LEN || strncmp(de->d_name, prefix, pl) ||
 		    strcmp(de->d_name + len - 4, ".xml"))
 			continue;
-		memcpy(names[n++], de->d_name, len + 1);   /* len < NAME_LEN */
+		memcpy(names[n++], de->d_name, len + 1); /* len < NAME_LEN */
 	}
 	closedir(dp);
 	qsort(names, (size_t)n, NAME_LEN, cmp_names);
@@ -276,8 +276,8 @@ static int list_docs(const char *dir, const char *prefix, char names[][NAME_LEN]
 
 /* What an invalid document's first-line comment says. */
 struct expect {
-	char quoted[1024];    /* libxml2 substring, "" when the reason is prose */
-	bool oracle_accepts;  /* the third-party schema is more lenient here */
+	char quoted[1024];   /* libxml2 substring, "" when the reason is prose */
+	bool oracle_accepts; /* the third-party schema is more lenient here */
 };
 
 static bool read_expect(const char *text, struct expect *x)
@@ -316,7 +316,7 @@ static bool check_valid_docs(struct test_ctx *t, const struct kind *k, xmlSchema
 	for (i = 0; i < n; i++) {
 		char path[300];
 		char *text;
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlDocPtr d;
 		xmlNodePtr root;
 		bool ok;
@@ -334,7 +334,8 @@ static bool check_valid_docs(struct test_ctx *t, const struct kind *k, xmlSchema
 		     !strcmp((const char *)root->ns->href, k->ns);
 		if (!ok) {
 			xmlFreeDoc(d);
-			test_fail(t, __FILE__, __LINE__, "%s: root is not {%s}%s", path, k->ns, k->root);
+			test_fail(t, __FILE__, __LINE__, "%s: root is not {%s}%s", path, k->ns,
+				  k->root);
 			return false;
 		}
 		ok = validate(sc, d, &er);
@@ -361,14 +362,15 @@ static bool check_invalid_docs(struct test_ctx *t, const struct kind *k, xmlSche
 		char path[300];
 		char *text;
 		struct expect x;
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		bool ok;
 
 		snprintf(path, sizeof(path), "%s/%.*s", INVALID_DIR, NAME_LEN, names[i]);
 		text = test_read_file(path, NULL);
 		if (!text || !read_expect(text, &x)) {
 			free(text);
-			test_fail(t, __FILE__, __LINE__, "%s: no <!-- expect: ... --> on line 1", path);
+			test_fail(t, __FILE__, __LINE__, "%s: no <!-- expect: ... --> on line 1",
+				  path);
 			return false;
 		}
 		ok = text_valid(sc, text, path, &er);
@@ -407,7 +409,7 @@ static void mcptt_schemas_compile(struct test_ctx *t)
 
 	for (i = 0; i < NKINDS + 1; i++) {
 		const char *name = i < NKINDS ? kinds[i].ours : "common-policy.xsd";
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, name, &er);
 		bool has_xml = false, has_cp = false;
 
@@ -423,7 +425,8 @@ static void mcptt_schemas_compile(struct test_ctx *t)
 		for (s = 1; s < ld.nseen; s++) {
 			has_xml |= !strcmp(ld.seen[s], "xml.xsd");
 			has_cp |= !strcmp(ld.seen[s], "common-policy.xsd");
-			if (strcmp(ld.seen[s], "xml.xsd") && strcmp(ld.seen[s], "common-policy.xsd")) {
+			if (strcmp(ld.seen[s], "xml.xsd") &&
+			    strcmp(ld.seen[s], "common-policy.xsd")) {
 				test_fail(t, __FILE__, __LINE__, "%s loaded %s", name, ld.seen[s]);
 				return;
 			}
@@ -440,7 +443,7 @@ static void mcptt_schemas_compile_embedded(struct test_ctx *t)
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlSchemaPtr sc;
 
 		CHECK(t, xcap_embedded(kinds[i].ours, NULL) != NULL);
@@ -460,7 +463,7 @@ static void mcptt_schemas_valid_docs(struct test_ctx *t)
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, kinds[i].ours, &er);
 		int n = 0;
 		bool ok;
@@ -474,7 +477,8 @@ static void mcptt_schemas_valid_docs(struct test_ctx *t)
 		if (!ok)
 			return;
 		if (n < 3) {
-			test_fail(t, __FILE__, __LINE__, "only %d valid %s documents", n, kinds[i].prefix);
+			test_fail(t, __FILE__, __LINE__, "only %d valid %s documents", n,
+				  kinds[i].prefix);
 			return;
 		}
 	}
@@ -485,7 +489,7 @@ static void mcptt_schemas_invalid_docs(struct test_ctx *t)
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, kinds[i].ours, &er);
 		int n = 0;
 		bool ok;
@@ -510,16 +514,19 @@ static void mcptt_schemas_invalid_docs(struct test_ctx *t)
  * empty element that has a schema default serialises the same afterwards. */
 static void mcptt_schemas_validation_keeps_document(struct test_ctx *t)
 {
-	static const struct { size_t kind; const char *file; } docs[] = {
-		{ 0, VALID_DIR "/ue-init-config-3.xml" },
-		{ 2, VALID_DIR "/user-profile-3.xml" },
-		{ 3, VALID_DIR "/service-config-3.xml" },
-		{ 3, VALID_DIR "/service-config-4.xml" },
+	static const struct {
+		size_t kind;
+		const char *file;
+	} docs[] = {
+	    {0, VALID_DIR "/ue-init-config-3.xml"},
+	    {2, VALID_DIR "/user-profile-3.xml"},
+	    {3, VALID_DIR "/service-config-3.xml"},
+	    {3, VALID_DIR "/service-config-4.xml"},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, kinds[docs[i].kind].ours, &er);
 		char *text = test_read_file(docs[i].file, NULL);
 		xmlDocPtr d = text ? parse_text(text, strlen(text), docs[i].file, &er) : NULL;
@@ -564,7 +571,7 @@ static void mcptt_schemas_oracle_valid(struct test_ctx *t)
 	if (no_spec())
 		return;
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_SPEC, kinds[i].oracle, &er);
 		int n = 0;
 		bool ok;
@@ -587,7 +594,7 @@ static void mcptt_schemas_oracle_invalid(struct test_ctx *t)
 	if (no_spec())
 		return;
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = { .n = 0 };
+		struct errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_SPEC, kinds[i].oracle, &er);
 		int n = 0;
 		bool ok;
@@ -638,7 +645,7 @@ static bool read_names(const char *path, struct names *nm)
 {
 	size_t len = 0;
 	char *text = test_read_file(path, &len);
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlDocPtr d;
 	int i, o;
 
@@ -727,14 +734,14 @@ static char *replace_all(const char *s, const char *from, const char *to)
 static bool step_ok(struct test_ctx *t, xmlSchemaPtr sc, const char *text, const char *who,
 		    int step, const char *const *want, size_t nwant)
 {
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	bool valid = text_valid(sc, text, "mcop.xml", &er);
 	size_t w;
 
 	if (!nwant) {
 		if (!valid)
-			test_fail(t, __FILE__, __LINE__, "%s, step %d: still rejected: %s", who, step,
-				  er.text);
+			test_fail(t, __FILE__, __LINE__, "%s, step %d: still rejected: %s", who,
+				  step, er.text);
 		return valid;
 	}
 	if (valid) {
@@ -763,22 +770,26 @@ static void mcptt_schemas_mcop_ue_init(struct test_ctx *t)
 		const char *from[2], *to[2];
 		const char *want[2];
 	} steps[] = {
-		{ { NULL, NULL }, { NULL, NULL }, { X_UIC("HPLMN"), NULL } },
-		{ { "<HPLM ", "</HPLM>" }, { "<HPLMN ", "</HPLMN>" },
-		  { X_UIC("http-proxy"), X_UIC("integrity-protection-enabled") } },
-		{ { "<gms>", NULL }, { "<http-proxy>http://proxy.organization.org</http-proxy><gms>", NULL },
-		  { X_UIC("tls-tunnel-auth-method"), X_UIC("integrity-protection-enabled") } },
-		{ { "</kms>", NULL },
-		  { "</kms><tls-tunnel-auth-method><mutual-authentication>false"
-		    "</mutual-authentication></tls-tunnel-auth-method>", NULL },
-		  { X_UIC("integrity-protection-enabled"), NULL } },
-		{ { "</CMS-XCAP-root-URI>", NULL },
-		  { "</CMS-XCAP-root-URI><integrity-protection-enabled>true"
-		    "</integrity-protection-enabled><confidentiality-protection-enabled>true"
-		    "</confidentiality-protection-enabled>", NULL },
-		  { NULL, NULL } },
+	    {{NULL, NULL}, {NULL, NULL}, {X_UIC("HPLMN"), NULL}},
+	    {{"<HPLM ", "</HPLM>"},
+	     {"<HPLMN ", "</HPLMN>"},
+	     {X_UIC("http-proxy"), X_UIC("integrity-protection-enabled")}},
+	    {{"<gms>", NULL},
+	     {"<http-proxy>http://proxy.organization.org</http-proxy><gms>", NULL},
+	     {X_UIC("tls-tunnel-auth-method"), X_UIC("integrity-protection-enabled")}},
+	    {{"</kms>", NULL},
+	     {"</kms><tls-tunnel-auth-method><mutual-authentication>false"
+	      "</mutual-authentication></tls-tunnel-auth-method>",
+	      NULL},
+	     {X_UIC("integrity-protection-enabled"), NULL}},
+	    {{"</CMS-XCAP-root-URI>", NULL},
+	     {"</CMS-XCAP-root-URI><integrity-protection-enabled>true"
+	      "</integrity-protection-enabled><confidentiality-protection-enabled>true"
+	      "</confidentiality-protection-enabled>",
+	      NULL},
+	     {NULL, NULL}},
 	};
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlSchemaPtr ours = NULL, theirs = NULL;
 	char path[600], *text = NULL;
 	size_t s, f;
@@ -826,11 +837,11 @@ out:
 static void mcptt_schemas_mcop_user_profile(struct test_ctx *t)
 {
 	static const char *const lang_err[] = {
-		"attribute '{http://www.w3.org/XML/1998/namespace}lang': '' is not a valid value "
-		"of the atomic type 'xs:language'",
-		NULL,
+	    "attribute '{http://www.w3.org/XML/1998/namespace}lang': '' is not a valid value "
+	    "of the atomic type 'xs:language'",
+	    NULL,
 	};
-	struct errs er = { .n = 0 };
+	struct errs er = {.n = 0};
 	xmlSchemaPtr ours = NULL, theirs = NULL;
 	char path[600], *text = NULL, *fixed = NULL;
 
@@ -854,8 +865,8 @@ static void mcptt_schemas_mcop_user_profile(struct test_ctx *t)
 	er.text[0] = '\0';
 	er.n = 0;
 	if (text_valid(ours, text, "mcop.xml", &er) || er.n != 2) {
-		test_fail(t, __FILE__, __LINE__, "%d errors, expected the 2 xml:lang ones: %s", er.n,
-			  er.text);
+		test_fail(t, __FILE__, __LINE__, "%d errors, expected the 2 xml:lang ones: %s",
+			  er.n, er.text);
 		goto out;
 	}
 	fixed = replace_all(text, "xml:lang=\"\"", "xml:lang=\"en\"");
@@ -888,7 +899,8 @@ static void mcptt_schemas_not_copies(struct test_ctx *t)
 		size_t lx = 0, ly = 0;
 		bool same;
 
-		snprintf(a, sizeof(a), "schemas/%s", i < NKINDS ? kinds[i].ours : "common-policy.xsd");
+		snprintf(a, sizeof(a), "schemas/%s",
+			 i < NKINDS ? kinds[i].ours : "common-policy.xsd");
 		if (i < NKINDS)
 			snprintf(b, sizeof(b), "%s/24384/rel13/%s", ld.spec, kinds[i].oracle);
 		else
@@ -906,16 +918,16 @@ static void mcptt_schemas_not_copies(struct test_ctx *t)
 }
 
 const struct test tests_mcptt_schemas[] = {
-	{ "mcptt_schemas_compile", mcptt_schemas_compile, false },
-	{ "mcptt_schemas_compile_embedded", mcptt_schemas_compile_embedded, false },
-	{ "mcptt_schemas_valid_docs", mcptt_schemas_valid_docs, false },
-	{ "mcptt_schemas_invalid_docs", mcptt_schemas_invalid_docs, false },
-	{ "mcptt_schemas_validation_keeps_document", mcptt_schemas_validation_keeps_document, false },
-	{ "mcptt_schemas_oracle_valid", mcptt_schemas_oracle_valid, false },
-	{ "mcptt_schemas_oracle_invalid", mcptt_schemas_oracle_invalid, false },
-	{ "mcptt_schemas_oracle_names", mcptt_schemas_oracle_names, false },
-	{ "mcptt_schemas_mcop_ue_init", mcptt_schemas_mcop_ue_init, false },
-	{ "mcptt_schemas_mcop_user_profile", mcptt_schemas_mcop_user_profile, false },
-	{ "mcptt_schemas_not_copies", mcptt_schemas_not_copies, false },
-	{ NULL, NULL, false },
+    {"mcptt_schemas_compile", mcptt_schemas_compile, false},
+    {"mcptt_schemas_compile_embedded", mcptt_schemas_compile_embedded, false},
+    {"mcptt_schemas_valid_docs", mcptt_schemas_valid_docs, false},
+    {"mcptt_schemas_invalid_docs", mcptt_schemas_invalid_docs, false},
+    {"mcptt_schemas_validation_keeps_document", mcptt_schemas_validation_keeps_document, false},
+    {"mcptt_schemas_oracle_valid", mcptt_schemas_oracle_valid, false},
+    {"mcptt_schemas_oracle_invalid", mcptt_schemas_oracle_invalid, false},
+    {"mcptt_schemas_oracle_names", mcptt_schemas_oracle_names, false},
+    {"mcptt_schemas_mcop_ue_init", mcptt_schemas_mcop_ue_init, false},
+    {"mcptt_schemas_mcop_user_profile", mcptt_schemas_mcop_user_profile, false},
+    {"mcptt_schemas_not_copies", mcptt_schemas_not_copies, false},
+    {NULL, NULL, false},
 };
