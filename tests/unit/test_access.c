@@ -198,7 +198,74 @@ static void table(struct test_ctx *t)
 		CHECK(t, n > 40);
 }
 
+/* Every demo document reads back byte for byte as it was seeded. */
+static void demo_round_trip(struct test_ctx *t)
+{
+	char dir[] = "/tmp/mcx-unit-demo-XXXXXX", eb[256], why[400];
+	struct store_opts so = { 0 };
+	struct mcx_store *st = NULL;
+	struct xcap_handler h;
+	struct xcap_handler_conf hc = { 0 };
+	const char *m, *line;
+	size_t mlen;
+	int docs = 0, bad = 0;
+
+	CHECK(t, mkdtemp(dir) != NULL);
+	so.dir = dir;
+	CHECK(t, xcap_usages_init(eb, sizeof(eb)) == MCX_OK);
+	CHECK(t, store_open(&st, &so, eb, sizeof(eb)) == MCX_OK);
+	hc.root = "/xcap-root";
+	hc.max_doc = 1 << 20;
+	hc.max_uri = 8192;
+	hc.xml.max_depth = 64;
+	hc.xml.max_elements = 100000;
+	hc.xml.max_attrs = 256;
+	hc.max_steps = 64;
+	hc.default_org = "example.org";
+	xcap_handler_init(&h, &hc, st);
+	if (demo_seed(&h, eb, sizeof(eb))) {
+		test_fail(t, __FILE__, __LINE__, "seed: %s", eb);
+		bad = 1;
+	}
+	m = xcap_embedded("demo/manifest", &mlen);
+	for (line = m; !bad && m && line < m + mlen;) {
+		const char *nl = memchr(line, '\n', (size_t)(m + mlen - line));
+		size_t ll = nl ? (size_t)(nl - line) : (size_t)(m + mlen - line);
+		char l[1400], name[300], *sp;
+
+		snprintf(l, sizeof(l), "%.*s", (int)ll, line);
+		line += ll + 1;
+		sp = strchr(l, ' ');
+		if (l[0] == '#' || !sp)
+			continue;
+		*sp = '\0';
+		snprintf(name, sizeof(name), "demo/%s", sp + 1);
+		{
+			struct mcx_buf got;
+			size_t flen;
+			const char *file = xcap_embedded(name, &flen);
+			int rc;
+
+			buf_init(&got, 1 << 20);
+			rc = call(&h, "GET", l, "t", true, NULL, 0, &got, why, sizeof(why));
+			if (rc != 200 || !file || got.len != flen || memcmp(got.p, file, flen)) {
+				test_fail(t, __FILE__, __LINE__, "%s: %d %s, %zu bytes vs %zu", l, rc, why,
+					  got.len, flen);
+				bad = 1;
+			}
+			buf_reset(&got);
+			docs++;
+		}
+	}
+	store_close(st);
+	xcap_usages_cleanup();
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (!bad)
+		CHECK(t, docs >= 15);
+}
+
 const struct test tests_access[] = {
 	{ "access_table_cell_by_cell", table, false },
+	{ "demo_documents_round_trip_byte_for_byte", demo_round_trip, false },
 	{ NULL, NULL, false }
 };

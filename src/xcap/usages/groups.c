@@ -167,6 +167,14 @@ static int groups_constraints(const struct xcap_usage *u, const struct xcap_uri 
 
 	(void)u;
 	(void)ix;
+	if (ls) {
+		xmlNodePtr more;
+
+		for (more = ls->next; more; more = more->next)
+			if (dom_is(more, "list-service"))
+				return xs_set(st, 409, XE_CONSTRAINT,
+					      "a group document holds one <list-service> (one group)");
+	}
 	rc = member_uris_unique(dom_child(ls, "list"), st);
 	if (!rc)
 		rc = check_index_unique(root, st);
