@@ -28,6 +28,8 @@ suite() {  # build-dir bin-dir label
   count "protocol cases$tag" "$log/cases$tag" $?
   MCX_BIN=$bin python3 tests/live/http_edges.py > "$log/edges$tag" 2>&1
   count "http edges$tag" "$log/edges$tag" $?
+  MCX_BIN=$bin python3 tests/live/newcomer.py > "$log/newcomer$tag" 2>&1
+  count "newcomer walk-through$tag" "$log/newcomer$tag" $?
   MCX_BIN=$bin python3 tests/live/tokens.py > "$log/tokens$tag" 2>&1
   count "access tokens$tag" "$log/tokens$tag" $?
   MCX_BIN=$bin python3 tests/live/mcx_tool.py > "$log/tool$tag" 2>&1

@@ -18,9 +18,10 @@ static void usage(FILE *f)
 		"                               (--xml: the documents themselves)\n"
 		"  update MCPTT-ID FILE|-       create or replace the profile the document's\n"
 		"                               user-profile-index names (validated, versioned)\n"
-		"  watch [MCPTT-ID] [--from N] [--count N]\n"
+		"  watch [MCPTT-ID] [--from SEQ] [--count N]\n"
 		"                               print one JSON line per committed profile change\n"
-		"                               (from any writer: mcxd, mcx), waiting for new ones\n");
+		"                               (from any writer: mcxd, mcx) from now on, or after\n"
+		"                               the change SEQ; stop after N (default: never)\n");
 }
 
 static int print_profile(const struct userdb_profile *p, void *arg)
@@ -80,9 +81,14 @@ static void watch_one(const struct store_change *c, void *arg)
 		w->count--;
 }
 
+static void note_seq(const struct store_change *c, void *arg)
+{
+	*(long long *)arg = c->seq;
+}
+
 static int watch(struct mcx_ctx *x, int argc, char **argv)
 {
-	struct watch w = { NULL, 0, -1 };
+	struct watch w = { NULL, -1, -1 };
 	int i;
 
 	for (i = 2; i < argc; i++) {
@@ -92,6 +98,11 @@ static int watch(struct mcx_ctx *x, int argc, char **argv)
 			w.count = strtol(argv[++i], NULL, 10);
 		else
 			w.who = argv[i];
+	}
+	if (w.last < 0) {   /* from now on */
+		w.last = 0;
+		if (store_changes_since(x->store, 0, note_seq, &w.last))
+			return 1;
 	}
 	while (w.count != 0) {
 		if (store_changes_since(x->store, w.last, watch_one, &w)) {

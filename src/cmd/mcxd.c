@@ -147,27 +147,38 @@ static int check_config(const struct mcx_config *cfg)
 
 static void print_banner(const struct mcx_config *cfg, unsigned port)
 {
-	const char *scheme = cfg->http.tls_cert && *cfg->http.tls_cert ? "https" : "http";
-	const char *host = cfg->http.bind;
+	const bool tls = cfg->http.tls_cert && *cfg->http.tls_cert;
+	char root[512];
+	const char *k = tls ? "-k " : "";
 
-	log_info("mcxd %s ready: %s://%s:%u%s/ (data in %s)", MCX_VERSION, scheme, host, port,
-		 cfg->xcap.root, cfg->general.data_dir);
+	snprintf(root, sizeof(root), "%s://%s:%u%s", tls ? "https" : "http", cfg->http.bind, port,
+		 cfg->xcap.root);
+	log_info("mcxd %s ready: %s/ (data in %s)", MCX_VERSION, root, cfg->general.data_dir);
 	if (!cfg->general.demo)
 		return;
-	printf("\nmcxd is serving the demo organisation example.org:\n"
-	       "  XCAP root:      %s://%s:%u%s/\n"
-	       "  capabilities:   %s://%s:%u%s/xcap-caps/global/index\n"
-	       "  administrator:  admin / admin-demo   (sip:admin@example.org)\n"
-	       "  users:          alice / alice-demo, bob / bob-demo, carol / carol-demo\n\n"
-	       "try:\n"
-	       "  curl %s--digest -u alice:alice-demo '%s://%s:%u%s/resource-lists/users/sip:alice@example.org/index'\n"
-	       "  curl %s--digest -u alice:alice-demo '%s://%s:%u%s/resource-lists/users/sip:alice@example.org/index/~~/resource-lists/list%%5B@name=%%22friends%%22%%5D/entry%%5B1%%5D'\n"
-	       "  curl %s--digest -u admin:admin-demo -X PUT -H 'Content-Type: application/xcap-att+xml' --data 'Buddies' \\\n"
-	       "       '%s://%s:%u%s/resource-lists/users/sip:alice@example.org/index/~~/resource-lists/list%%5B@name=%%22friends%%22%%5D/@name'\n\n",
-	       scheme, host, port, cfg->xcap.root, scheme, host, port, cfg->xcap.root,
-	       *scheme == 'h' && scheme[4] == 's' ? "-k " : "", scheme, host, port, cfg->xcap.root,
-	       *scheme == 'h' && scheme[4] == 's' ? "-k " : "", scheme, host, port, cfg->xcap.root,
-	       *scheme == 'h' && scheme[4] == 's' ? "-k " : "", scheme, host, port, cfg->xcap.root);
+	printf("\nmcxd serves the demo organisation example.org (and rescue.example):\n"
+	       "  XCAP root       %s/\n"
+	       "  administrator   admin / admin-demo      (sip:admin@example.org)\n"
+	       "  users           alice, bob, carol, dave, erin / <name>-demo   (sip:<name>@example.org)\n"
+	       "  other tenant    admin@rescue.example / rescue-admin-demo, zoe / zoe-demo\n\n",
+	       root);
+	printf("Alice reads her MCPTT user profile; Bob may not:\n"
+	       "  curl %s--digest -u alice:alice-demo '%s/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml'\n"
+	       "  curl %s--digest -u bob:bob-demo -w '%%{http_code}\\n' '%s/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml'\n"
+	       "The administrator changes it, Alice sees the change:\n"
+	       "  curl %s--digest -u admin:admin-demo -X PUT -H 'Content-Type: application/xcap-el+xml' \\\n"
+	       "       --data '<ProfileName xml:lang=\"en\">night-shift</ProfileName>' \\\n"
+	       "       '%s/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml/~~/mcptt-user-profile/ProfileName'\n"
+	       "  curl %s--digest -u alice:alice-demo '%s/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml/~~/mcptt-user-profile/ProfileName'\n"
+	       "The other documents:\n"
+	       "  curl %s--digest -u alice:alice-demo '%s/org.3gpp.mcptt.ue-config/users/sip:alice@example.org/urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e01'\n"
+	       "  curl %s--digest -u bob:bob-demo '%s/org.3gpp.mcptt.ue-config/users/urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e02/urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e02'\n"
+	       "  curl %s--digest -u bob:bob-demo '%s/org.3gpp.mcptt.service-config/global/service-config.xml'\n"
+	       "  curl %s--digest -u carol:carol-demo '%s/org.openmobilealliance.groups/global/byGroupID/sip:group-fire@example.org'\n"
+	       "  curl %s--digest -u admin:admin-demo '%s/org.3gpp.mcptt.ue-init-config/users/sip:admin@example.org/ue-init-config.xml'\n"
+	       "  curl %s--digest -u alice:alice-demo '%s/xcap-caps/global/index'\n"
+	       "Access tokens instead of passwords: see docs/mcptt.md (mcx token, --jwks-file).\n\n",
+	       k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root);
 	fflush(stdout);
 }
 

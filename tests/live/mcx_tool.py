@@ -30,6 +30,39 @@ def check(name, cond, detail=""):
         print("not ok", name, "—", detail[:500])
 
 
+def userdb(data):
+    """The user database view: pull, update through the commit path, watch."""
+    rc, out, err = mcx(data, "--demo", "yes", "userdb", "pull", "sip:alice@example.org")
+    # the demo is seeded by mcxd, not mcx: seed it with a daemon run
+    d = Mcxd(data_dir=data).start()
+    d.stop()
+    rc, out, err = mcx(data, "userdb", "pull", "sip:alice@example.org")
+    lines = out.strip().splitlines()
+    check("userdb_pull_lists_profiles", rc == 0 and len(lines) == 2 and "index=0 pre-selected" in lines[0]
+          and "index=1" in lines[1], out + err)
+    rc, out, err = mcx(data, "userdb", "pull", "sip:alice@example.org", "--xml")
+    check("userdb_pull_xml", rc == 0 and out.count("<mcptt-user-profile") == 2, out[:200])
+    # from the start of the feed: Bob's seeded profile, then the update below
+    watcher = subprocess.Popen([MCX, "--data-dir", data, "userdb", "watch", "sip:bob@example.org",
+                                "--from", "0", "--count", "2"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    prof = ('<mcptt-user-profile xmlns="urn:3gpp:mcptt:user-profile:1.0" XUI-URI="sip:bob@example.org" '
+            'user-profile-index="4"><Status>true</Status></mcptt-user-profile>')
+    rc, out, err = mcx(data, "userdb", "update", "sip:bob@example.org", "-", stdin=prof.encode())
+    check("userdb_update_creates_by_index", rc == 0 and "mcptt-user-profile-4.xml" in err, err)
+    try:
+        wout, werr = watcher.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        watcher.kill()
+        wout, werr = watcher.communicate()
+    line = wout.decode().strip().splitlines()[-1] if wout.strip() else ""
+    check("userdb_watch_sees_the_change", '"mcptt_id":"sip:bob@example.org"' in line and
+          "mcptt-user-profile-4.xml" in line and '"previous_etag":""' in line, line + werr.decode())
+    rc, out, err = mcx(data, "userdb", "update", "sip:bob@example.org", "-",
+                       stdin=prof.replace("sip:bob@", "sip:eve@").encode())
+    check("userdb_update_validates", rc == 1 and "409" in err, err)
+
+
 def mcxd_cli(tmp):
     mcxd = os.path.join(BIN, "mcxd")
     conf = os.path.join(tmp, "mcxd.conf")
@@ -117,6 +150,7 @@ def main():
     check("user_delete", rc == 0 and "dave" not in out2, out2)
     rc, out, err = subprocess.run([MCX, "--help"], capture_output=True).returncode, "", ""
     check("help", rc == 0)
+    userdb(data)
     mcxd_cli(data)
     subprocess.run(["rm", "-rf", data])
     print("mcx tool: %d passed, %d failed" % (passed, failed))

@@ -207,8 +207,9 @@ static enum jwt_result vfy(const struct jwks *ks, const char *tok, size_t len,
 
 	if (!p)
 		return JWT_MALFORMED;
-	memcpy(p, tok, len);
-	r = jwt_verify(ks, p, len, ex, c);
+	if (len)
+		memcpy(p, tok, len);
+	r = jwt_verify(ks, tok ? p : NULL, len, ex, c);
 	free(p);
 	return r;
 }
@@ -905,11 +906,14 @@ static void jwt_malformed_structure(struct test_ctx *t)
 	CHECK_INT(t, vfy(NULL, tok, n, &f.ex, &f.c), JWT_MALFORMED);
 	CHECK_INT(t, jwt_verify(f.ks, tok, n, NULL, NULL), JWT_MALFORMED);
 	CHECK_INT(t, jwt_verify(f.ks, tok, n, &f.ex, NULL), JWT_OK);
-	snprintf(alt, sizeof(alt), "%s.", tok);
+	CHECK(t, n + 2 < sizeof(alt));
+	memcpy(alt, tok, n);
+	memcpy(alt + n, ".", 2);
 	CHECK_INT(t, vfs(&f, alt), JWT_MALFORMED);
-	snprintf(alt, sizeof(alt), "%s=", tok);
+	alt[n] = '=';
 	CHECK_INT(t, vfs(&f, alt), JWT_MALFORMED);
-	snprintf(alt, sizeof(alt), " %s", tok);
+	alt[0] = ' ';
+	memcpy(alt + 1, tok, n + 1);
 	CHECK_INT(t, vfs(&f, alt), JWT_MALFORMED);
 	snprintf(alt, sizeof(alt), "%s", tok);
 	*strchr(alt, '.') = '+';
@@ -950,6 +954,30 @@ static void jwt_malformed_structure(struct test_ctx *t)
 	CHECK_INT(t, jwt_sign(f.ec, "[]", &f.tok), MCX_EINVAL);
 	CHECK_STR(t, jwt_result_str(JWT_BAD_ALG), "algorithm not accepted");
 	CHECK_STR(t, jwt_result_str((enum jwt_result)99), "unknown result");
+	fx_close(&f);
+}
+
+/* Output goes after what the buffer holds, and a failure leaves it as it was. */
+static void jwt_sign_appends(struct test_ctx *t)
+{
+	struct cl c = CL_DEFAULT;
+	struct mcx_buf b;
+	struct fx f;
+
+	CHECK_INT(t, fx_open(&f), MCX_OK);
+	buf_init(&b, 200);
+	CHECK_INT(t, buf_adds(&b, "Bearer "), MCX_OK);
+	CHECK_INT(t, jwt_sign(f.ec, claims(&c), &b), MCX_ELIMIT);
+	CHECK_STR(t, b.p, "Bearer ");
+	CHECK_INT(t, jwt_key_public_jwk(f.rsa, &b), MCX_ELIMIT);
+	CHECK_STR(t, b.p, "Bearer ");
+	buf_reset(&b);
+	buf_init(&b, 4096);
+	CHECK_INT(t, buf_adds(&b, "Bearer "), MCX_OK);
+	CHECK_INT(t, jwt_sign(f.rsa, claims(&c), &b), MCX_OK);
+	CHECK(t, !strncmp(b.p, "Bearer ey", 9));
+	CHECK_INT(t, vfy(f.ks, b.p + 7, b.len - 7, &f.ex, &f.c), JWT_OK);
+	buf_reset(&b);
 	fx_close(&f);
 }
 
@@ -1460,6 +1488,7 @@ const struct test tests_jwt[] = {
 	{ "jwt_numeric_claims", jwt_numeric_claims, false },
 	{ "jwt_claim_too_long", jwt_claim_too_long, false },
 	{ "jwt_malformed_structure", jwt_malformed_structure, false },
+	{ "jwt_sign_appends", jwt_sign_appends, false },
 	{ "jwt_key_load", jwt_key_load, false },
 	{ "jwt_jwks_parse_valid", jwks_parse_valid, false },
 	{ "jwt_jwks_duplicate_kid", jwks_duplicate_kid, false },

@@ -1,0 +1,76 @@
+"""The README's promise, as a newcomer would live it: start mcxd with the
+demo organisation, take the curl commands it prints, and run them: Alice
+reads her profile, Bob is refused it, the administrator changes it, Alice
+sees the change; every other printed command succeeds."""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from mcxd import BIN, free_port  # noqa: E402
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok", name)
+    else:
+        failed += 1
+        print("not ok", name, "—", str(detail)[:500])
+
+
+def commands(banner):
+    cmds, cur = [], ""
+    for line in banner.splitlines():
+        s = line.strip()
+        if s.startswith("curl ") or cur:
+            cur += s[:-1] + " " if s.endswith("\\") else s
+            if not s.endswith("\\"):
+                cmds.append(cur)
+                cur = ""
+    return cmds
+
+
+def main():
+    import tempfile
+    data = tempfile.mkdtemp(prefix="mcx-newcomer-")
+    port = free_port()
+    out = open(os.path.join(data, "out"), "w+")
+    p = subprocess.Popen([os.path.join(BIN, "mcxd"), "--data-dir", data, "--demo", "yes",
+                          "--http-port", str(port), "--access-log", "off"],
+                         stdout=out, stderr=subprocess.DEVNULL)
+    banner = ""
+    for _ in range(100):
+        time.sleep(0.1)
+        out.seek(0)
+        banner = out.read()
+        if "Access tokens" in banner:
+            break
+    try:
+        cmds = commands(banner)
+        check("banner_prints_commands", len(cmds) >= 9, banner)
+        run = [subprocess.run(["bash", "-c", c + " -s"], capture_output=True, timeout=20) for c in cmds[:4]]
+        check("alice_reads_her_profile", b'XUI-URI="sip:alice@example.org"' in run[0].stdout, run[0].stdout[:200])
+        check("bob_is_refused", run[1].stdout.strip().endswith(b"403"), run[1].stdout[-100:])
+        check("admin_updates", run[2].returncode == 0, run[2])
+        check("alice_sees_the_change", b"night-shift" in run[3].stdout, run[3].stdout)
+        for c in cmds[4:]:
+            r = subprocess.run(["bash", "-c", c + " -s -f -o /dev/null -w '%{http_code}'"],
+                               capture_output=True, timeout=20)
+            check("printed_command_works " + c.split("'")[1].split("/xcap-root/")[-1][:60],
+                  r.stdout == b"200", (c, r.stdout))
+    finally:
+        p.terminate()
+        p.wait(10)
+        out.close()
+        subprocess.run(["rm", "-rf", data])
+    print("newcomer: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
