@@ -228,11 +228,12 @@ static int bearer(const struct auth_conf *c, struct mcx_store *st, const struct 
 	struct jwt_expect ex;
 	enum jwt_result r;
 	const char *tok = in->authorization + 7;
+	const struct jwks *ks = __atomic_load_n(&c->jwks, __ATOMIC_ACQUIRE);
 
 	while (*tok == ' ')
 		tok++;
-	if (!c->jwks) {
-		out->why = "access tokens are not configured (jwks-file)";
+	if (!ks) {
+		out->why = "access tokens are not configured (jwks-file, jwks-url)";
 		out->bearer_error = "invalid_token";
 		return challenge(c, in, false, out);
 	}
@@ -241,7 +242,7 @@ static int bearer(const struct auth_conf *c, struct mcx_store *st, const struct 
 	ex.aud = c->token_audience && *c->token_audience ? c->token_audience : NULL;
 	ex.now = (int64_t)time(NULL);
 	ex.skew = c->token_skew;
-	r = jwt_verify(c->jwks, tok, strlen(tok), &ex, &cl);
+	r = jwt_verify(ks, tok, strlen(tok), &ex, &cl);
 	if (r != JWT_OK) {
 		out->why = jwt_result_str(r);
 		out->bearer_error = "invalid_token";

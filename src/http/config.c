@@ -43,6 +43,11 @@ static const struct conf_def http_defs[] = {
 	{ "jwks-file", CONF_STR, H(jwks_file), NULL, 0, 0,
 	  "JWKS file with the identity management server's public keys: enables "
 	  "Authorization: Bearer access tokens (TS 33.180)" },
+	{ "jwks-url", CONF_STR, H(jwks_url), NULL, 0, 0,
+	  "URL of the identity management server's JWKS (used when jwks-file is not set); "
+	  "fetched at start and every jwks-refresh seconds, so key rotation needs no restart" },
+	{ "jwks-refresh", CONF_INT, H(jwks_refresh), "300", 1, 86400,
+	  "seconds between fetches of jwks-url" },
 	{ "token-issuer", CONF_STR, H(token_issuer), "", 0, 0,
 	  "required \"iss\" of access tokens (empty: any issuer the keys sign for)" },
 	{ "token-audience", CONF_STR, H(token_audience), "", 0, 0,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <microhttpd.h>
+#include <curl/curl.h>
 
 #define LOG_MODULE "http"
 #include "core/log.h"
@@ -23,6 +24,16 @@ struct http_server {
 	pthread_mutex_t alog_lock;
 	char *cert, *key;
 	struct jwks *jwks;
+	/* jwks-url: a thread refreshes the key set; replaced sets are kept until
+	 * shutdown (requests may still use them), which happens only when the
+	 * identity management server changes its keys */
+	pthread_t jwks_thread;
+	bool jwks_thread_on;
+	struct jwks *jwks_old[64];
+	unsigned njwks_old;
+	char *jwks_raw;
+	pthread_mutex_t jlock;
+	pthread_cond_t jcond;
 	/* writes wait for the disk: they run on worker threads while their
 	 * connection is suspended, so MHD's threads never block */
 	pthread_t *workers;
@@ -404,6 +415,77 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	return queue_prepared(con, r);
 }
 
+static size_t jwks_collect(char *p, size_t sz, size_t n, void *arg)
+{
+	return buf_add(arg, p, sz * n) ? 0 : sz * n;
+}
+
+/* Fetch the key set once; swap it in when it changed. */
+static void jwks_fetch(struct http_server *s)
+{
+	CURL *c = curl_easy_init();
+	struct mcx_buf b;
+	struct jwks *ks = NULL;
+	char eb[256];
+	long code = 0;
+
+	if (!c)
+		return;
+	buf_init(&b, JWKS_MAX_LEN);
+	curl_easy_setopt(c, CURLOPT_URL, s->conf.jwks_url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, jwks_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (curl_easy_perform(c) || curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) || code != 200) {
+		log_warn("jwks-url %s: fetch failed (HTTP %ld); keeping the keys we have",
+			 s->conf.jwks_url, code);
+		goto out;
+	}
+	if (s->jwks_raw && b.len == strlen(s->jwks_raw) && !memcmp(b.p, s->jwks_raw, b.len))
+		goto out;
+	if (jwks_parse(&ks, b.p ? b.p : "", b.len, eb, sizeof(eb))) {
+		log_warn("jwks-url %s: %s; keeping the keys we have", s->conf.jwks_url, eb);
+		goto out;
+	}
+	if (s->jwks) {
+		if (s->njwks_old == sizeof(s->jwks_old) / sizeof(s->jwks_old[0])) {
+			log_warn("jwks-url: too many key changes; ignoring this one");
+			jwks_free(ks);
+			goto out;
+		}
+		s->jwks_old[s->njwks_old++] = s->jwks;
+	}
+	s->jwks = ks;
+	__atomic_store_n(&s->auth.jwks, ks, __ATOMIC_RELEASE);
+	mcx_free(s->jwks_raw);
+	s->jwks_raw = buf_take(&b, NULL);
+	log_info("access tokens: %zu key(s) from %s", jwks_count(ks), s->conf.jwks_url);
+out:
+	buf_reset(&b);
+	curl_easy_cleanup(c);
+}
+
+static void *jwks_loop(void *arg)
+{
+	struct http_server *s = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&s->jlock);
+	while (!s->stopping) {
+		pthread_mutex_unlock(&s->jlock);
+		jwks_fetch(s);
+		pthread_mutex_lock(&s->jlock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += s->conf.jwks_refresh;
+		while (!s->stopping && pthread_cond_timedwait(&s->jcond, &s->jlock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&s->jlock);
+	return NULL;
+}
+
 static char *slurp(const char *path, char *errbuf, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -457,6 +539,8 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 	pthread_mutex_init(&s->alog_lock, NULL);
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qcond, NULL);
+	pthread_mutex_init(&s->jlock, NULL);
+	pthread_cond_init(&s->jcond, NULL);
 	s->workers = mcx_calloc((size_t)c->write_workers, sizeof(pthread_t));
 	if (!s->workers) {
 		err = MCX_ENOMEM;
@@ -487,6 +571,13 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 		}
 		s->auth.jwks = s->jwks;
 		log_info("access tokens: %zu key(s) from %s", jwks_count(s->jwks), c->jwks_file);
+	} else if (c->jwks_url && *c->jwks_url) {
+		jwks_fetch(s);     /* at start; then every jwks-refresh seconds */
+		if (pthread_create(&s->jwks_thread, NULL, jwks_loop, s)) {
+			err = MCX_EINTERNAL;
+			goto fail;
+		}
+		s->jwks_thread_on = true;
 	}
 	err = auth_init(&s->auth, h->store);
 	if (err) {
@@ -575,6 +666,11 @@ void http_server_stop(struct http_server *s)
 	s->stopping = true;
 	pthread_cond_broadcast(&s->qcond);
 	pthread_mutex_unlock(&s->qlock);
+	pthread_mutex_lock(&s->jlock);
+	pthread_cond_broadcast(&s->jcond);
+	pthread_mutex_unlock(&s->jlock);
+	if (s->jwks_thread_on)
+		pthread_join(s->jwks_thread, NULL);
 	for (i = 0; i < s->nworkers; i++)
 		pthread_join(s->workers[i], NULL);
 	mcx_free(s->workers);
@@ -588,5 +684,10 @@ void http_server_stop(struct http_server *s)
 	mcx_free(s->cert);
 	mcx_free(s->key);
 	jwks_free(s->jwks);
+	for (i = 0; i < s->njwks_old; i++)
+		jwks_free(s->jwks_old[i]);
+	mcx_free(s->jwks_raw);
+	pthread_mutex_destroy(&s->jlock);
+	pthread_cond_destroy(&s->jcond);
 	mcx_free(s);
 }

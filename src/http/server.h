@@ -25,6 +25,8 @@ struct http_conf {
 	char *trusted_proxies;     /* space-separated IPs allowed to assert identity */
 	char *access_log;          /* file, "-" = stderr, "off" */
 	char *jwks_file;           /* the IdMS keys (JWKS): enables Bearer access tokens */
+	char *jwks_url;            /* or fetched from the IdMS (refreshed) */
+	long long jwks_refresh;    /* seconds between fetches of jwks-url */
 	char *token_issuer;        /* required "iss" ("" = any) */
 	char *token_audience;      /* required "aud" member ("" = any) */
 	long long token_skew;      /* seconds of clock skew for exp/nbf/iat */

@@ -54,6 +54,55 @@ def get(port, path, token):
     return r.status, [v for k, v in r.getheaders() if k.lower() == "www-authenticate"]
 
 
+def jwks_url(tmp):
+    """Keys fetched from the IdMS's JWKS URL and refreshed: rotation without restart."""
+    import http.server
+    import threading
+    a, b = os.path.join(tmp, "a.pem"), os.path.join(tmp, "b.pem")
+    mcx("token", "keygen", "--out", a)
+    mcx("token", "keygen", "--out", b)
+    served = {"body": mcx("token", "jwks", "--key", a, "--kid", "ka").encode()}
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(served["body"])))
+            self.end_headers()
+            self.wfile.write(served["body"])
+
+        def log_message(self, *args):
+            pass
+    srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/jwks" % srv.server_address[1]
+    d = Mcxd("--jwks-url", url, "--jwks-refresh", "1").start()
+    try:
+        ta = mcx("token", "sign", "--key", a, "--kid", "ka", "--mcptt-id", "sip:alice@example.org",
+                 "--scope", CMS)
+        tb = mcx("token", "sign", "--key", b, "--kid", "kb", "--mcptt-id", "sip:alice@example.org",
+                 "--scope", CMS)
+        st, _ = get(d.port, PROFILE, ta)
+        check("jwks_url_key_accepted", st == 200, st)
+        st, _ = get(d.port, PROFILE, tb)
+        check("jwks_url_unknown_key_refused", st == 401, st)
+        served["body"] = mcx("token", "jwks", "--key", b, "--kid", "kb").encode()
+        ok = False
+        for _ in range(40):
+            time.sleep(0.25)
+            if get(d.port, PROFILE, tb)[0] == 200:
+                ok = True
+                break
+        check("jwks_url_rotation_picked_up_without_restart", ok)
+        st, _ = get(d.port, PROFILE, ta)
+        check("jwks_url_removed_key_refused", st == 401, st)
+    finally:
+        code, err = d.stop()
+        d.cleanup()
+        srv.shutdown()
+        check("jwks_url_clean_exit", code == 0, err[-500:])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="mcx-tok-")
     ec, rsa, other = (os.path.join(tmp, n) for n in ("ec.pem", "rsa.pem", "other.pem"))
@@ -123,6 +172,7 @@ def main():
         code, err = d.stop()
         d.cleanup()
         check("clean_exit", code == 0, err[-500:])
+    jwks_url(tmp)
     subprocess.run(["rm", "-rf", tmp])
     print("tokens: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
