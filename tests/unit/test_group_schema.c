@@ -184,7 +184,7 @@ static int list_docs(const char *dir, char names[][NAME_LEN], int max)
 		if (strncmp(de->d_name, "group-", 6) || len < 5 || len >= NAME_LEN ||
 		    strcmp(de->d_name + len - 4, ".xml"))
 			continue;
-		snprintf(names[n++], NAME_LEN, "%s", de->d_name);
+		memcpy(names[n++], de->d_name, len + 1);   /* len < NAME_LEN */
 	}
 	closedir(dp);
 	qsort(names, (size_t)n, NAME_LEN, cmp_names);

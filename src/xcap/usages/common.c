@@ -226,3 +226,36 @@ const char *ue_id_of(const char *xui)
 {
 	return !strncmp(xui, "sip:", 4) ? xui + 4 : xui;
 }
+
+static long num_child(xmlNodePtr n, const char *local)
+{
+	xmlNodePtr c = dom_child(n, local);
+	xmlChar *t;
+	long v;
+
+	if (!c || !(t = xmlNodeGetContent(c)))
+		return -1;
+	v = strtol((const char *)t, NULL, 10);
+	xmlFree(t);
+	return v;
+}
+
+int check_snr_ranges(xmlNodePtr n, struct xcap_status *st)
+{
+	xmlNodePtr c;
+
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (dom_is(c, "SNR-range")) {
+			long lo = num_child(c, "Low-SNR"), hi = num_child(c, "High-SNR");
+
+			if (lo >= 0 && hi >= 0 && lo > hi)
+				return xs_set(st, 409, XE_CONSTRAINT,
+					      "SNR-range: Low-SNR %ld is above High-SNR %ld", lo, hi);
+		} else if (check_snr_ranges(c, st)) {
+			return 409;
+		}
+	}
+	return 0;
+}

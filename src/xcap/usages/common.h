@@ -33,6 +33,8 @@ int check_index_unique(xmlNodePtr root, struct xcap_status *st);
  * directory the document is in. */
 int check_xui_uri(xmlNodePtr root, const struct xcap_uri *uri, bool required,
 		  struct xcap_status *st);
+/* In IMEI ranges, Low-SNR must not be above High-SNR. */
+int check_snr_ranges(xmlNodePtr root, struct xcap_status *st);
 /* No xs:duration value in the document may be negative. */
 int check_durations(xmlNodePtr root, struct xcap_status *st);
 /* Condition for UE-instance directories: the document's @domain must be the

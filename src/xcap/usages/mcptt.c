@@ -188,6 +188,8 @@ static int uic_constraints(const struct xcap_usage *u, const struct xcap_uri *ur
 	rc = xcap_xui_is_ue(uri->global ? "" : uri->xui) ? 0 : check_xui_uri(root, uri, false, st);
 	if (!rc)
 		rc = check_index_unique(root, st);
+	if (!rc)
+		rc = check_snr_ranges(root, st);
 	dup = dom_child(root, "Default-user-profile");
 	if (!rc && dup) {
 		xmlChar *user = xmlGetNoNsProp(dup, (const xmlChar *)"User-ID");
@@ -248,6 +250,8 @@ static int uc_constraints(const struct xcap_usage *u, const struct xcap_uri *uri
 	rc = xcap_xui_is_ue(uri->global ? "" : uri->xui) ? 0 : check_xui_uri(root, uri, false, st);
 	if (!rc)
 		rc = check_index_unique(root, st);
+	if (!rc)
+		rc = check_snr_ranges(root, st);
 	return rc;
 }
 
