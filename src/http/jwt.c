@@ -404,7 +404,6 @@ enum mcx_err jwks_load_file(struct jwks **ksp, const char *path, char *errbuf, s
 	enum mcx_err err;
 	char *p = NULL;
 	size_t len = 0;
-	int n;
 
 	if (!path)
 		return fail(errbuf, errlen, MCX_EINVAL, "JWKS: no file name");
@@ -415,12 +414,10 @@ enum mcx_err jwks_load_file(struct jwks **ksp, const char *path, char *errbuf, s
 	err = jwks_parse(ksp, p, len, errbuf, errlen);
 	mcx_free(p);
 	if (err && errbuf && errlen) {
-		/* prefix the file name: "path: JWKS ..." */
-		char tmp[256];
+		char tmp[256]; /* prefix the file name: "path: JWKS: ..." */
 
-		n = snprintf(tmp, sizeof(tmp), "%s", errbuf);
-		if (n >= 0)
-			snprintf(errbuf, errlen, "%s: %s", path, tmp);
+		snprintf(tmp, sizeof(tmp), "%s", errbuf);
+		snprintf(errbuf, errlen, "%s: %s", path, tmp);
 	}
 	return err;
 }
@@ -1061,10 +1058,13 @@ static enum mcx_err rollback(struct mcx_buf *out, size_t len, enum mcx_err err)
 
 enum mcx_err jwt_key_public_jwk(const struct jwt_key *k, struct mcx_buf *out)
 {
-	size_t start = out->len;
 	struct pub_text t;
 	enum mcx_err err;
+	size_t start;
 
+	if (!k || !out)
+		return MCX_EINVAL;
+	start = out->len;
 	err = pub_text(k, &t);
 	if (err)
 		return err;
@@ -1165,10 +1165,11 @@ static enum mcx_err sign_append(const struct jwt_key *k, const char *header, siz
 enum mcx_err jwt_sign_raw(const struct jwt_key *k, const char *header, size_t hlen,
 			  const char *payload, size_t plen, struct mcx_buf *out)
 {
-	size_t start = out->len;
+	size_t start;
 
-	if (!k || !header || !payload)
+	if (!k || !header || !payload || !out)
 		return MCX_EINVAL;
+	start = out->len;
 	return rollback(out, start, sign_append(k, header, hlen, payload, plen, out, start));
 }
 
@@ -1185,11 +1186,12 @@ static bool json_object_ok(const char *text)
 enum mcx_err jwt_sign(const struct jwt_key *k, const char *claims_json, struct mcx_buf *out)
 {
 	struct mcx_buf hdr;
-	size_t start = out->len;
 	enum mcx_err err;
+	size_t start;
 
-	if (!k || !json_object_ok(claims_json))
+	if (!k || !out || !json_object_ok(claims_json))
 		return MCX_EINVAL;
+	start = out->len;
 	buf_init(&hdr, 64 + 6 * JWT_CLAIM_MAX);
 	err = buf_addf(&hdr, "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":", type_alg[k->type]);
 	if (!err)

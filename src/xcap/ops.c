@@ -57,6 +57,20 @@ static enum mcx_err splice(struct mcx_buf *out, const struct xmldoc *d, size_t f
 	return err;
 }
 
+/* doc[0, from) + parts + doc[to, len): every byte outside [from, to) is kept. */
+static enum mcx_err splicev(struct mcx_buf *out, const struct xmldoc *d, size_t from, size_t to,
+			    const struct pl *parts, size_t n)
+{
+	enum mcx_err err = buf_add(out, d->buf, from);
+	size_t i;
+
+	for (i = 0; !err && i < n; i++)
+		err = buf_add(out, parts[i].p, parts[i].l);
+	if (!err)
+		err = buf_add(out, d->buf + to, d->len - to);
+	return err;
+}
+
 static int buf_fail(enum mcx_err err, struct xcap_status *st)
 {
 	if (err == MCX_ELIMIT)
@@ -245,21 +259,9 @@ static int put_element(const struct xmldoc *d, const struct xsel *s, const struc
 	if (expand) {
 		/* <p .../> becomes <p ...>body</p> */
 		const struct xel *p = &d->els[parent];
-		size_t slash = p->stag_end - 2;
+		const struct pl parts[] = { PL(">"), body, PL("</"), p->qname, PL(">") };
 
-		err = buf_add(out, d->buf, slash);
-		if (!err)
-			err = buf_add(out, ">", 1);
-		if (!err)
-			err = buf_add(out, body.p, body.l);
-		if (!err)
-			err = buf_add(out, "</", 2);
-		if (!err)
-			err = buf_add(out, p->qname.p, p->qname.l);
-		if (!err)
-			err = buf_add(out, ">", 1);
-		if (!err)
-			err = buf_add(out, d->buf + p->stag_end, d->len - p->stag_end);
+		err = splicev(out, d, p->stag_end - 2, p->stag_end, parts, 5);
 	} else {
 		err = splice(out, d, at, at, body.p, body.l);
 	}
@@ -339,15 +341,9 @@ static int put_attr(const struct xmldoc *d, const struct xsel *s, const struct x
 		if (q == at->quote) {
 			err = splice(out, d, vb, vb + at->raw.l, body, blen);
 		} else {
-			err = buf_add(out, d->buf, vb - 1);
-			if (!err)
-				err = buf_add(out, &q, 1);
-			if (!err)
-				err = buf_add(out, body, blen);
-			if (!err)
-				err = buf_add(out, &q, 1);
-			if (!err)
-				err = buf_add(out, d->buf + at->end, d->len - at->end);
+			const struct pl parts[] = { pl_make(&q, 1), pl_make(body, blen), pl_make(&q, 1) };
+
+			err = splicev(out, d, vb - 1, at->end, parts, 3);
 		}
 		return err ? buf_fail(err, st) : xs_set(st, 200, XE_NONE, NULL);
 	}
@@ -370,26 +366,12 @@ static int put_attr(const struct xmldoc *d, const struct xsel *s, const struct x
 		size_t at = x->nattr ? d->attrs[x->attr0 + x->nattr - 1].end :
 			(size_t)(x->qname.p + x->qname.l - d->buf);
 
-		err = buf_add(out, d->buf, at);
-		if (!err)
-			err = buf_add(out, " ", 1);
-		if (!err && prefix.l) {
-			err = buf_add(out, prefix.p, prefix.l);
-			if (!err)
-				err = buf_add(out, ":", 1);
-		}
-		if (!err)
-			err = buf_add(out, s->tlocal.p, s->tlocal.l);
-		if (!err)
-			err = buf_add(out, "=", 1);
-		if (!err)
-			err = buf_add(out, &q, 1);
-		if (!err)
-			err = buf_add(out, body, blen);
-		if (!err)
-			err = buf_add(out, &q, 1);
-		if (!err)
-			err = buf_add(out, d->buf + at, d->len - at);
+		const struct pl parts[] = {
+			PL(" "), prefix, prefix.l ? PL(":") : pl_make("", 0), s->tlocal, PL("="),
+			pl_make(&q, 1), pl_make(body, blen), pl_make(&q, 1),
+		};
+
+		err = splicev(out, d, at, at, parts, sizeof(parts) / sizeof(parts[0]));
 	}
 	return err ? buf_fail(err, st) : xs_set(st, 201, XE_NONE, NULL);
 }
