@@ -82,7 +82,7 @@ check: test
 
 # libFuzzer drivers, built with clang into build-fuzz/.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS)) \
-               -fsanitize=fuzzer,address,undefined -DMCX_NO_BANNED
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DMCX_NO_BANNED
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 build-fuzz/%: fuzz/%.c $(LIB_SRC) $(B)/schemas.o
 	@mkdir -p build-fuzz

@@ -233,7 +233,7 @@ static void get_caps(struct xcap_handler *h, const struct xcap_uri *uri,
 	}
 	xcap_etag(rs->body.p, rs->body.len, etag);
 	set_doc_etag(rs, etag);
-	if (rq->if_none_match && xcap_etag_match(rq->if_none_match, etag)) {
+	if (rq->if_none_match && xcap_etag_match(rq->if_none_match, etag, false)) {
 		buf_reset(&rs->body);
 		xs_set(&rs->xs, 304, XE_NONE, NULL);
 		return;
@@ -278,11 +278,11 @@ static void do_get(struct xcap_handler *h, const struct xcap_usage *u,
 		}
 	}
 	set_doc_etag(rs, d->etag);
-	if (rq->if_match && !xcap_etag_match(rq->if_match, d->etag)) {
+	if (rq->if_match && !xcap_etag_match(rq->if_match, d->etag, true)) {
 		fail(rs, 412, "If-Match does not match the current ETag%s", "");
 		return;
 	}
-	if (rq->if_none_match && xcap_etag_match(rq->if_none_match, d->etag)) {
+	if (rq->if_none_match && xcap_etag_match(rq->if_none_match, d->etag, false)) {
 		xs_set(&rs->xs, 304, XE_NONE, NULL);
 		return;
 	}
@@ -310,10 +310,10 @@ static void do_get(struct xcap_handler *h, const struct xcap_usage *u,
 /* Preconditions of a write against the current ETag (NULL = absent). */
 static int preconditions(const struct xcap_request *rq, const char *cur, struct xcap_response *rs)
 {
-	if (rq->if_match && !xcap_etag_match(rq->if_match, cur))
+	if (rq->if_match && !xcap_etag_match(rq->if_match, cur, true))
 		return fail(rs, 412, cur ? "If-Match does not match the current ETag%s" :
 			    "If-Match given but the document does not exist%s", "");
-	if (rq->if_none_match && xcap_etag_match(rq->if_none_match, cur))
+	if (rq->if_none_match && xcap_etag_match(rq->if_none_match, cur, false))
 		return fail(rs, 412, "If-None-Match matches the current ETag%s", "");
 	return 0;
 }

@@ -12,20 +12,23 @@ void xcap_etag(const char *bytes, size_t len, char *out)
 	hex_encode(md, XCAP_ETAG_LEN / 2, out);
 }
 
-bool xcap_etag_match(const char *hdr, const char *etag)
+bool xcap_etag_match(const char *hdr, const char *etag, bool strong)
 {
 	const char *p = hdr;
 	size_t el = etag ? strlen(etag) : 0;
 
 	while (*p) {
 		const char *b, *e;
+		bool weak = false;
 
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		if (!*p)
 			break;
-		if (p[0] == 'W' && p[1] == '/')
+		if (p[0] == 'W' && p[1] == '/') {
+			weak = true;
 			p += 2;
+		}
 		if (*p == '"') {
 			b = ++p;
 			while (*p && *p != '"')
@@ -44,7 +47,7 @@ bool xcap_etag_match(const char *hdr, const char *etag)
 				return true;
 			continue;
 		}
-		if (etag && (size_t)(e - b) == el && !memcmp(b, etag, el))
+		if (etag && (size_t)(e - b) == el && !memcmp(b, etag, el) && !(weak && strong))
 			return true;
 	}
 	return false;

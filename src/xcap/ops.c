@@ -20,20 +20,28 @@ struct pl xcap_trim(const char *p, size_t n)
 	return pl_make(p, n);
 }
 
-/* <ancestor>: the document URI plus the steps that did match. */
+/* <ancestor>: the document URI plus the steps that did match, percent-encoded
+ * where a URI can't carry the selector's characters as they are. */
 static void set_ancestor(struct xcap_status *st, const struct xcap_opctx *c,
 			 const struct xsel *s, uint32_t matched)
 {
-	size_t n;
+	size_t n = 0, o, i;
 
 	if (!c->doc_uri)
 		return;
-	if (!matched) {
-		snprintf(st->ancestor, sizeof(st->ancestor), "%s", c->doc_uri);
-		return;
+	if (matched)
+		n = (size_t)(s->steps[matched - 1].text.p + s->steps[matched - 1].text.l - s->raw.p);
+	o = (size_t)snprintf(st->ancestor, sizeof(st->ancestor), "%s%s", c->doc_uri,
+			     matched ? "/~~/" : "");
+	for (i = 0; i < n && o + 4 < sizeof(st->ancestor); i++) {
+		unsigned char ch = (unsigned char)s->raw.p[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || strchr("\"<>[]{}|\\^`%#?", ch))
+			o += (size_t)snprintf(st->ancestor + o, sizeof(st->ancestor) - o, "%%%02X", ch);
+		else
+			st->ancestor[o++] = (char)ch;
 	}
-	n = (size_t)(s->steps[matched - 1].text.p + s->steps[matched - 1].text.l - s->raw.p);
-	snprintf(st->ancestor, sizeof(st->ancestor), "%s/~~/%.*s", c->doc_uri, (int)n, s->raw.p);
+	st->ancestor[o < sizeof(st->ancestor) ? o : sizeof(st->ancestor) - 1] = '\0';
 }
 
 static int locate_fail(enum xsel_res r, struct xcap_status *st)

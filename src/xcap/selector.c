@@ -263,6 +263,8 @@ static bool resolve(const struct xmldoc *d, struct pl prefix, bool element,
 				break;
 			}
 		}
+		if (!uri && pl_eqs(prefix, "xml"))
+			uri = "http://www.w3.org/XML/1998/namespace";   /* bound by definition */
 		if (!uri)
 			return false;
 	}

@@ -420,27 +420,29 @@ static void core_etag_compute(struct test_ctx *t)
 
 static void core_etag_match_lists(struct test_ctx *t)
 {
-	CHECK(t, xcap_etag_match("\"abc\"", "abc"));
-	CHECK(t, xcap_etag_match("\"x\", W/\"abc\", \"y\"", "abc"));
-	CHECK(t, xcap_etag_match("\"x\",\"abc\"", "abc"));
-	CHECK(t, xcap_etag_match("x, abc", "abc"));
-	CHECK(t, xcap_etag_match("\t\"x\" ,\t\"abc\"  ", "abc"));
-	CHECK(t, !xcap_etag_match("\"abcd\"", "abc"));
-	CHECK(t, !xcap_etag_match("\"ab\"", "abc"));
-	CHECK(t, !xcap_etag_match("\"x\", \"y\"", "abc"));
-	CHECK(t, !xcap_etag_match("", "abc"));
-	CHECK(t, !xcap_etag_match(" , ,", "abc"));
-	CHECK(t, !xcap_etag_match("\"abc", "ab"));
+	CHECK(t, xcap_etag_match("\"abc\"", "abc", true));
+	CHECK(t, xcap_etag_match("\"x\", W/\"abc\", \"y\"", "abc", false));
+	/* If-Match compares strongly: a weak tag never matches */
+	CHECK(t, !xcap_etag_match("\"x\", W/\"abc\", \"y\"", "abc", true));
+	CHECK(t, xcap_etag_match("\"x\",\"abc\"", "abc", true));
+	CHECK(t, xcap_etag_match("x, abc", "abc", true));
+	CHECK(t, xcap_etag_match("\t\"x\" ,\t\"abc\"  ", "abc", true));
+	CHECK(t, !xcap_etag_match("\"abcd\"", "abc", true));
+	CHECK(t, !xcap_etag_match("\"ab\"", "abc", true));
+	CHECK(t, !xcap_etag_match("\"x\", \"y\"", "abc", true));
+	CHECK(t, !xcap_etag_match("", "abc", true));
+	CHECK(t, !xcap_etag_match(" , ,", "abc", true));
+	CHECK(t, !xcap_etag_match("\"abc", "ab", true));
 }
 
 static void core_etag_match_star(struct test_ctx *t)
 {
-	CHECK(t, xcap_etag_match("*", "abc"));
-	CHECK(t, xcap_etag_match("\"x\", *", "abc"));
+	CHECK(t, xcap_etag_match("*", "abc", true));
+	CHECK(t, xcap_etag_match("\"x\", *", "abc", true));
 	/* no current representation: nothing matches, not even "*" */
-	CHECK(t, !xcap_etag_match("*", NULL));
-	CHECK(t, !xcap_etag_match("\"abc\", *", NULL));
-	CHECK(t, !xcap_etag_match("\"*x\"", "abc"));
+	CHECK(t, !xcap_etag_match("*", NULL, true));
+	CHECK(t, !xcap_etag_match("\"abc\", *", NULL, true));
+	CHECK(t, !xcap_etag_match("\"*x\"", "abc", true));
 }
 
 const struct test tests_core[] = {

@@ -985,53 +985,82 @@ static void jwt_sign_appends(struct test_ctx *t)
 
 static void jwt_key_load(struct test_ctx *t)
 {
-	char errbuf[256], *p;
-	const char *q;
-	struct jwt_key *k = NULL, *k2 = NULL;
+	struct jwt_key *k = NULL;
 	struct mcx_buf jwk;
-	EVP_PKEY *pk;
-	size_t len;
 
 	/* PKCS#8 and traditional, EC and RSA */
 	CHECK_INT(t, key_load(K_EC, "a", &k), MCX_OK);
 	jwt_key_free(k);
 	CHECK_INT(t, key_load(K_RSA_EVIL, "a", &k), MCX_OK);
 	jwt_key_free(k);
-	k = NULL;
-	/* no kid: the RFC 7638 thumbprint, stable */
-	CHECK_INT(t, key_load(K_EC, NULL, &k), MCX_OK);
-	CHECK_INT(t, key_load(K_EC, NULL, &k2), MCX_OK);
+	/* the JWK, with a kid that needs escaping */
+	CHECK_INT(t, key_load(K_EC, "a\"b\\c\n", &k), MCX_OK);
 	buf_init(&jwk, 4096);
 	CHECK_INT(t, jwt_key_public_jwk(k, &jwk), MCX_OK);
-	CHECK(t, strstr(jwk.p, "\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\""));
-	CHECK(t, strstr(jwk.p, "\"alg\":\"ES256\",\"use\":\"sig\"}"));
-	{
-		json_t *j = json_loads(jwk.p, 0, NULL);
-		char canon[512], tp[64];
-		uint8_t md[32];
-		int n;
+	CHECK(t, !strncmp(jwk.p, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"", 31));
+	CHECK(t, strstr(jwk.p, "\"kid\":\"a\\u0022b\\u005cc\\u000a\",\"alg\":\"ES256\","
+			"\"use\":\"sig\"}"));
+	buf_reset(&jwk);
+	jwt_key_free(k);
+}
 
-		CHECK(t, j != NULL);
-		n = snprintf(canon, sizeof(canon), "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\","
-			     "\"y\":\"%s\"}", json_string_value(json_object_get(j, "x")),
-			     json_string_value(json_object_get(j, "y")));
-		crypto_hash(MCX_HASH_SHA256, canon, (size_t)n, md);
-		b64url_encode(md, sizeof(md), tp);
-		CHECK_STR(t, json_string_value(json_object_get(j, "kid")), tp);
-		json_decref(j);
+/* The RFC 7638 thumbprint of a JWK (EC or RSA), computed here from its text. */
+static void thumbprint_of(const char *jwk, char tp[64])
+{
+	json_t *j = json_loads(jwk, 0, NULL);
+	const char *x = json_string_value(json_object_get(j, "x"));
+	const char *y = json_string_value(json_object_get(j, "y"));
+	const char *n = json_string_value(json_object_get(j, "n"));
+	const char *e = json_string_value(json_object_get(j, "e"));
+	char canon[1024];
+	uint8_t md[32];
+	int len;
+
+	if (x && y)
+		len = snprintf(canon, sizeof(canon), "{\"crv\":\"P-256\",\"kty\":\"EC\","
+			       "\"x\":\"%s\",\"y\":\"%s\"}", x, y);
+	else
+		len = snprintf(canon, sizeof(canon), "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}",
+			       e ? e : "", n ? n : "");
+	crypto_hash(MCX_HASH_SHA256, canon, (size_t)len, md);
+	b64url_encode(md, sizeof(md), tp);
+	json_decref(j);
+}
+
+/* No kid given: the RFC 7638 JWK thumbprint, the same on every load. */
+static void jwt_key_thumbprint_kid(struct test_ctx *t)
+{
+	static const int which[] = { K_EC, K_RSA };
+	struct jwt_key *k = NULL;
+	struct mcx_buf jwk;
+	char tp[64], kid[JWT_CLAIM_MAX];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(t, key_load(which[i], NULL, &k), MCX_OK);
+		buf_init(&jwk, 4096);
+		CHECK_INT(t, jwt_key_public_jwk(k, &jwk), MCX_OK);
+		jwt_key_free(k);
+		thumbprint_of(jwk.p, tp);
+		CHECK(t, strstr(jwk.p, "\"kid\":\"") != NULL);
+		snprintf(kid, sizeof(kid), "%.43s", strstr(jwk.p, "\"kid\":\"") + 7);
+		CHECK_STR(t, kid, tp);
+		buf_reset(&jwk);
 	}
-	buf_reset(&jwk);
-	jwt_key_free(k);
-	jwt_key_free(k2);
-	/* a kid with quotes is escaped in the JWK */
-	CHECK_INT(t, key_load(K_RSA, "a\"b\\c\n", &k), MCX_OK);
-	buf_init(&jwk, 4096);
-	CHECK_INT(t, jwt_key_public_jwk(k, &jwk), MCX_OK);
-	CHECK(t, strstr(jwk.p, "\"kid\":\"a\\u0022b\\u005cc\\u000a\""));
-	buf_reset(&jwk);
-	jwt_key_free(k);
-	k = NULL;
-	/* refused: too small RSA, other curve, encrypted, garbage, public key */
+}
+
+/* Refused: a small RSA key, another curve, encrypted (without a prompt),
+ * a public key, garbage, a truncated PEM, an empty kid. */
+static void jwt_key_refused(struct test_ctx *t)
+{
+	struct jwt_key *k = NULL;
+	char errbuf[256], *p, *data;
+	const char *q;
+	EVP_PKEY *pk;
+	size_t len;
+	BIO *bio;
+	long n;
+
 	pk = EVP_RSA_gen(1024);
 	CHECK(t, pk != NULL);
 	p = pem_write(pk, false, &len);
@@ -1046,22 +1075,17 @@ static void jwt_key_load(struct test_ctx *t)
 	CHECK(t, p != NULL);
 	CHECK_INT(t, jwt_key_load_pem(&k, p, len, "x", NULL, 0), MCX_EINVAL);
 	free(p);
-	{
-		BIO *bio = BIO_new(BIO_s_mem());
-		char *data;
-		long n;
-
-		CHECK(t, PEM_write_bio_PrivateKey(bio, pk, EVP_aes_128_cbc(),
-						  (unsigned char *)"pw", 2, NULL, NULL) == 1);
-		n = BIO_get_mem_data(bio, &data);
-		CHECK_INT(t, jwt_key_load_pem(&k, data, (size_t)n, "x", NULL, 0), MCX_EINVAL);
-		BIO_free(bio);
-		bio = BIO_new(BIO_s_mem());
-		CHECK(t, PEM_write_bio_PUBKEY(bio, pk) == 1);
-		n = BIO_get_mem_data(bio, &data);
-		CHECK_INT(t, jwt_key_load_pem(&k, data, (size_t)n, "x", NULL, 0), MCX_EINVAL);
-		BIO_free(bio);
-	}
+	bio = BIO_new(BIO_s_mem());
+	CHECK(t, PEM_write_bio_PrivateKey(bio, pk, EVP_aes_128_cbc(),
+					  (unsigned char *)"pw", 2, NULL, NULL) == 1);
+	n = BIO_get_mem_data(bio, &data);
+	CHECK_INT(t, jwt_key_load_pem(&k, data, (size_t)n, "x", NULL, 0), MCX_EINVAL);
+	BIO_free(bio);
+	bio = BIO_new(BIO_s_mem());
+	CHECK(t, PEM_write_bio_PUBKEY(bio, pk) == 1);
+	n = BIO_get_mem_data(bio, &data);
+	CHECK_INT(t, jwt_key_load_pem(&k, data, (size_t)n, "x", NULL, 0), MCX_EINVAL);
+	BIO_free(bio);
 	EVP_PKEY_free(pk);
 	CHECK_INT(t, jwt_key_load_pem(&k, "hello", 5, "x", NULL, 0), MCX_EINVAL);
 	q = key_pem(K_EC, &len);
@@ -1408,6 +1432,8 @@ static void jwks_load_files(struct test_ctx *t)
 	close(fd);
 	CHECK_INT(t, jwks_load_file(&ks, path, errbuf, sizeof(errbuf)), MCX_EINVAL);
 	CHECK(t, strstr(errbuf, path) == errbuf);
+	CHECK(t, truncate(path, JWKS_MAX_LEN + 1) == 0);
+	CHECK_INT(t, jwks_load_file(&ks, path, errbuf, sizeof(errbuf)), MCX_ELIMIT);
 	unlink(path);
 	CHECK_INT(t, jwks_load_file(&ks, path, errbuf, sizeof(errbuf)), MCX_ENOENT);
 	CHECK_INT(t, jwks_load_file(&ks, "/", errbuf, sizeof(errbuf)), MCX_EIO);
@@ -1490,6 +1516,8 @@ const struct test tests_jwt[] = {
 	{ "jwt_malformed_structure", jwt_malformed_structure, false },
 	{ "jwt_sign_appends", jwt_sign_appends, false },
 	{ "jwt_key_load", jwt_key_load, false },
+	{ "jwt_key_thumbprint_kid", jwt_key_thumbprint_kid, false },
+	{ "jwt_key_refused", jwt_key_refused, false },
 	{ "jwt_jwks_parse_valid", jwks_parse_valid, false },
 	{ "jwt_jwks_duplicate_kid", jwks_duplicate_kid, false },
 	{ "jwt_jwks_bad_base64", jwks_bad_base64, false },
