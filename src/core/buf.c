@@ -43,6 +43,13 @@ static enum mcx_err grow(struct mcx_buf *b, size_t need)
 	return MCX_OK;
 }
 
+enum mcx_err buf_reserve(struct mcx_buf *b, size_t n)
+{
+	if (n > b->max - b->len)
+		return MCX_ELIMIT;
+	return grow(b, b->len + n);
+}
+
 enum mcx_err buf_add(struct mcx_buf *b, const void *p, size_t n)
 {
 	enum mcx_err err;

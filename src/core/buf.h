@@ -22,6 +22,8 @@ MCX_WUR enum mcx_err buf_adds(struct mcx_buf *b, const char *s);
 MCX_WUR enum mcx_err buf_addf(struct mcx_buf *b, const char *fmt, ...) MCX_PRINTF(2, 3);
 /* Append s with XML escaping of & < > " ' (for text and attribute values). */
 MCX_WUR enum mcx_err buf_add_xml(struct mcx_buf *b, const char *s, size_t n);
+/* Make room for n more bytes now (an optimisation; appends grow anyway). */
+MCX_WUR enum mcx_err buf_reserve(struct mcx_buf *b, size_t n);
 /* Hand the bytes to the caller (who frees with mcx_free); b is left empty. */
 char *buf_take(struct mcx_buf *b, size_t *len);
 

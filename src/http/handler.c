@@ -334,7 +334,8 @@ static int compute(struct xcap_handler *h, const struct xcap_uri *uri,
 		    mime_is(rq->content_type, MIME_NS))
 			return fail(rs, 415, "a document PUT can't have an element, attribute or "
 				    "namespace media type%s", "");
-		return buf_add(out, rq->body, rq->body_len) ? fail(rs, 413, "document too large%s", "") : 0;
+		return buf_reserve(out, rq->body_len) || buf_add(out, rq->body, rq->body_len) ?
+		       fail(rs, 413, "document too large%s", "") : 0;
 	}
 	if (!del && sel->term == XSEL_ELEMENT && !mime_is(rq->content_type, MIME_EL))
 		return fail(rs, 415, "an element PUT needs Content-Type: %s", MIME_EL);

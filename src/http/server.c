@@ -391,6 +391,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		r->body.max = s->h->conf.max_doc;
 		if (cl && strtoull(cl, NULL, 10) > s->h->conf.max_doc)
 			r->too_large = true;
+		else if (cl && buf_reserve(&r->body, (size_t)strtoull(cl, NULL, 10)))
+			r->too_large = true;
 		if (!r->too_large)
 			return MHD_YES;
 	}

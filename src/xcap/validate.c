@@ -1,5 +1,6 @@
 /* Safe libxml2 parsing and schema validation for application usages. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <pthread.h>
@@ -23,6 +24,51 @@ extern const struct embedded mcx_schemas[];
 
 static xmlSchemaPtr compiled[MAX_USAGES];
 static xmlExternalEntityLoader default_loader;
+
+/* Validation contexts are reusable but not shareable: one per thread and
+ * usage, freed when the thread ends (or at cleanup for the calling one). */
+static pthread_key_t vkey;
+static pthread_once_t vkey_once = PTHREAD_ONCE_INIT;
+
+struct vcache {
+	xmlSchemaValidCtxtPtr vc[MAX_USAGES];
+};
+
+static void vcache_free(void *p)
+{
+	struct vcache *c = p;
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < MAX_USAGES; i++)
+		if (c->vc[i])
+			xmlSchemaFreeValidCtxt(c->vc[i]);
+	free(c);
+}
+
+static void vkey_make(void)
+{
+	pthread_key_create(&vkey, vcache_free);
+}
+
+static xmlSchemaValidCtxtPtr valid_ctxt(int idx)
+{
+	struct vcache *c;
+
+	pthread_once(&vkey_once, vkey_make);
+	c = pthread_getspecific(vkey);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || pthread_setspecific(vkey, c)) {
+			free(c);
+			return NULL;
+		}
+	}
+	if (!c->vc[idx])
+		c->vc[idx] = xmlSchemaNewValidCtxt(compiled[idx]);
+	return c->vc[idx];
+}
 
 const char *xcap_embedded(const char *name, size_t *len)
 {
@@ -116,6 +162,9 @@ void xcap_usages_cleanup(void)
 {
 	int i;
 
+	pthread_once(&vkey_once, vkey_make);
+	vcache_free(pthread_getspecific(vkey));
+	pthread_setspecific(vkey, NULL);
 	for (i = 0; i < MAX_USAGES; i++) {
 		if (compiled[i])
 			xmlSchemaFree(compiled[i]);
@@ -190,7 +239,7 @@ int xcap_validate(const struct xcap_usage *u, const struct xcap_uri *uri,
 	if (!ctxt)
 		return xs_set(st, 500, XE_NONE, "out of memory");
 	doc = xmlCtxtReadMemory(ctxt, bytes, (int)len, NULL, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT);
 	if (!doc || !ctxt->wellFormed || !ctxt->nsWellFormed) {
 		rc = parse_fail(ctxt, st);
 		goto out;
@@ -208,7 +257,7 @@ int xcap_validate(const struct xcap_usage *u, const struct xcap_uri *uri,
 		goto out;
 	}
 	if (idx >= 0 && compiled[idx]) {
-		xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(compiled[idx]);
+		xmlSchemaValidCtxtPtr vc = valid_ctxt(idx);
 
 		if (!vc) {
 			rc = xs_set(st, 500, XE_NONE, "out of memory");
@@ -217,7 +266,7 @@ int xcap_validate(const struct xcap_usage *u, const struct xcap_uri *uri,
 		xmlSchemaSetValidStructuredErrors(vc, schema_err, msg);
 		if (xmlSchemaValidateDoc(vc, doc) != 0)
 			rc = xs_set(st, 409, XE_SCHEMA, "%s", msg[0] ? msg : "the document does not validate");
-		xmlSchemaFreeValidCtxt(vc);
+		xmlSchemaSetValidStructuredErrors(vc, NULL, NULL);
 		if (rc)
 			goto out;
 	}
