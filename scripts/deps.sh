@@ -3,7 +3,7 @@
 set -eu
 want="build-essential pkg-config libmicrohttpd-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev curl openssl"
 case "${1:-build}" in
-  test)  want="$want python3 clang libclang-rt-14-dev" ;;
+  test)  want="$want python3 clang libclang-rt-14-dev chromium chromium-driver" ;;
   bench) want="$want wrk nginx-light python3" ;;
 esac
 missing=""

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  doc get|put|delete|list|history|rollback ...   manage XCAP documents\n"
 		"  userdb pull|update|watch ...           the MCPTT user database (TS 29.283 role)\n"
 		"  token keygen|jwks|sign|verify ...      signing keys and access tokens (testing)\n"
+		"  idms rotate-keys|client add|password   the identity management server's data\n"
 		"\n"
 		"global options:\n"
 		"  --data-dir DIR     the daemon's data directory (default ./var)\n"
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
 		rc = cmd_userdb(&x, argc - i, argv + i);
 	else if (!strcmp(argv[i], "token"))
 		rc = cmd_token(&x, argc - i, argv + i);
+	else if (!strcmp(argv[i], "idms"))
+		rc = cmd_idms(&x, argc - i, argv + i);
 	else {
 		fprintf(stderr, "mcx: unknown command '%s' (try --help)\n", argv[i]);
 		rc = 2;

@@ -22,6 +22,7 @@ int cmd_user(struct mcx_ctx *x, int argc, char **argv);
 int cmd_doc(struct mcx_ctx *x, int argc, char **argv);
 int cmd_userdb(struct mcx_ctx *x, int argc, char **argv);
 int cmd_token(struct mcx_ctx *x, int argc, char **argv);
+int cmd_idms(struct mcx_ctx *x, int argc, char **argv);
 /* Read a password: from the value given, $MCX_PASSWORD, or one line of stdin. */
 int mcx_read_password(const char *given, char *out, size_t len);
 

@@ -6,6 +6,7 @@
 #include "cmd/mcx.h"
 #include "core/mem.h"
 #include "http/accounts.h"
+#include "idms/idms.h"
 
 static void usage(FILE *f)
 {
@@ -48,12 +49,14 @@ static int set_password(struct mcx_ctx *x, const char *xui, const char *pw_arg, 
 		store_user_free(old);
 	}
 	err = account_make(&u, xui, pw, roles, x->cfg.http.realm);
-	memset(pw, 0, sizeof(pw));
 	if (err) {
 		fprintf(stderr, "mcx: %s: not a valid XUI (sip:name@domain or tel:+number)\n", xui);
 		return 2;
 	}
 	err = store_user_put(x->store, &u);
+	if (!err)   /* the same password logs in at the identity management server */
+		err = idms_password_set(x->store, xui, pw);
+	memset(pw, 0, sizeof(pw));
 	mcx_free(u.xui);
 	mcx_free(u.name);
 	mcx_free(u.domain);

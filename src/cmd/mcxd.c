@@ -14,6 +14,7 @@
 #include "http/config.h"
 #include "http/accounts.h"
 #include "xcap/usage.h"
+#include "idms/idms.h"
 
 static void usage(FILE *f)
 {
@@ -146,6 +147,30 @@ static int check_config(const struct mcx_config *cfg)
 	return bad;
 }
 
+/* How to get an access token from the demo IdMS with curl (code + PKCE). */
+static void print_idms_banner(const struct mcx_config *cfg, unsigned port, const char *root,
+			      const char *k)
+{
+	char base[300];
+
+	snprintf(base, sizeof(base), "%s://%s:%u%s", *k ? "https" : "http", cfg->http.bind, port,
+		 cfg->idms.path);
+	printf("The identity management server (OpenID Connect) is at %s\n"
+	       "  discovery: %s/.well-known/openid-configuration   login page: %s/authorize\n"
+	       "Get an access token for Alice (authorization code + PKCE, driven by curl):\n"
+	       "  V=$(openssl rand -hex 32); C=$(printf %%s \"$V\" | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '=')\n"
+	       "  LOC=$(curl %s-s -o /dev/null -w '%%{redirect_url}' -d username=alice -d password=alice-demo \\\n"
+	       "       -d response_type=code -d client_id=%s --data-urlencode redirect_uri=http://127.0.0.1:8123/callback \\\n"
+	       "       --data-urlencode 'scope=openid 3gpp:mcptt:config_management_server 3gpp:mcptt:group_management_server' \\\n"
+	       "       -d state=s1 -d code_challenge=$C -d code_challenge_method=S256 %s/authorize)\n"
+	       "  CODE=$(printf %%s \"$LOC\" | sed -n 's/.*[?&]code=\\([^&]*\\).*/\\1/p')\n"
+	       "  TOKEN=$(curl %s-s -d grant_type=authorization_code -d code=$CODE -d client_id=%s \\\n"
+	       "       --data-urlencode redirect_uri=http://127.0.0.1:8123/callback -d code_verifier=$V %s/token \\\n"
+	       "       | sed -n 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/p')\n"
+	       "  curl %s-H \"Authorization: Bearer $TOKEN\" '%s/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml'\n\n",
+	       base, base, base, k, DEMO_CLIENT_ID, base, k, DEMO_CLIENT_ID, base, k, root);
+}
+
 static void print_banner(const struct mcx_config *cfg, unsigned port)
 {
 	const bool tls = cfg->http.tls_cert && *cfg->http.tls_cert;
@@ -178,14 +203,58 @@ static void print_banner(const struct mcx_config *cfg, unsigned port)
 	       "  curl %s--digest -u carol:carol-demo '%s/org.openmobilealliance.groups/global/byGroupID/sip:group-fire@example.org'\n"
 	       "  curl %s--digest -u admin:admin-demo '%s/org.3gpp.mcptt.ue-init-config/users/sip:admin@example.org/ue-init-config.xml'\n"
 	       "  curl %s--digest -u alice:alice-demo '%s/xcap-caps/global/index'\n"
-	       "Access tokens instead of passwords: see docs/mcptt.md (mcx token, --jwks-file).\n\n",
+	       "\n",
 	       k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root);
+	if (cfg->idms.enabled)
+		print_idms_banner(cfg, port, root, k);
 	fflush(stdout);
+}
+
+/* The identity management server, when configured. */
+static int start_idms(struct mcx_config *cfg, struct mcx_store *st, struct idms **ip)
+{
+	struct idms_conf ic;
+	char issuer[512], eb[512];
+	const struct idms_conf_src *c = &cfg->idms;
+
+	if (!c->enabled)
+		return 0;
+	if (*c->issuer)
+		snprintf(issuer, sizeof(issuer), "%s", c->issuer);
+	else
+		snprintf(issuer, sizeof(issuer), "%s://%s:%lld%s",
+			 cfg->http.tls_cert && *cfg->http.tls_cert ? "https" : "http",
+			 cfg->http.bind, cfg->http.port, c->path);
+	memset(&ic, 0, sizeof(ic));
+	ic.issuer = issuer;
+	ic.path = c->path;
+	ic.data_dir = cfg->general.data_dir;
+	ic.key_alg = c->key_alg;
+	ic.code_ttl = c->code_ttl;
+	ic.access_ttl = c->access_ttl;
+	ic.id_ttl = c->id_ttl;
+	ic.refresh_ttl = c->refresh_ttl;
+	ic.key_grace = c->key_grace;
+	ic.max_failures = c->max_failures;
+	ic.lockout = c->lockout;
+	ic.audiences = c->audiences;
+	ic.audit_log = c->audit_log;
+	ic.clients = c->clients;
+	if (idms_open(ip, &ic, st, eb, sizeof(eb))) {
+		log_err("cannot start the identity management server: %s", eb);
+		return -1;
+	}
+	cfg->http.idms = *ip;
+	cfg->http.idms_path = c->path;
+	log_info("identity management server at %s (discovery: %s/.well-known/openid-configuration)",
+		 issuer, issuer);
+	return 0;
 }
 
 static int run(struct mcx_config *cfg)
 {
 	struct mcx_store *st = NULL;
+	struct idms *idms = NULL;
 	struct http_server *srv = NULL;
 	struct xcap_handler h;
 	struct xcap_handler_conf hc;
@@ -215,6 +284,8 @@ static int run(struct mcx_config *cfg)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (start_idms(cfg, st, &idms))
+		goto out;
 	if (http_server_start(&srv, &cfg->http, &h, eb, sizeof(eb))) {
 		log_err("%s", eb);
 		goto out;
@@ -233,6 +304,7 @@ static int run(struct mcx_config *cfg)
 	rc = 0;
 out:
 	http_server_stop(srv);
+	idms_close(idms);
 	store_close(st);
 	xcap_usages_cleanup();
 	if (!rc)

@@ -9,6 +9,7 @@
 #include "http/accounts.h"
 #include "http/digest.h"
 #include "xcap/usage.h"
+#include "idms/idms.h"
 
 static enum mcx_err ha1(enum mcx_hash alg, const char *user, const char *realm,
 			const char *password, char *out, size_t outlen)
@@ -102,6 +103,8 @@ static enum mcx_err seed_users(struct xcap_handler *h, char *errbuf, size_t errl
 		if (err)
 			return err;
 		err = store_user_put(h->store, &u);
+		if (!err)   /* the same password logs in at the identity management server */
+			err = idms_password_set(h->store, demo_users[i].xui, demo_users[i].password);
 		mcx_free(u.xui);
 		mcx_free(u.name);
 		mcx_free(u.domain);
@@ -161,6 +164,11 @@ enum mcx_err demo_seed(struct xcap_handler *h, char *errbuf, size_t errlen)
 	err = seed_users(h, errbuf, errlen);
 	if (err)
 		return err;
+	err = idms_client_add(h->store, DEMO_CLIENT_ID, DEMO_CLIENT_REDIRECTS);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot register the demo client: %s", mcx_strerror(err));
+		return err;
+	}
 	m = xcap_embedded("demo/manifest", &mlen);
 	if (!m) {
 		snprintf(errbuf, errlen, "the demo manifest is not built in");

@@ -20,6 +20,9 @@ struct demo_user {
 	unsigned roles;
 };
 extern const struct demo_user demo_users[];
+/* The demo's registered OAuth client (a native app, RFC 8252 loopback redirect). */
+#define DEMO_CLIENT_ID "mcptt-demo-client"
+#define DEMO_CLIENT_REDIRECTS "http://127.0.0.1:8123/callback"
 MCX_WUR enum mcx_err demo_seed(struct xcap_handler *h, char *errbuf, size_t errlen);
 
 #endif

@@ -132,7 +132,7 @@ static int challenge(const struct auth_conf *c, const struct auth_in *in, bool s
 		if (digest_challenge(&out->challenge[i], digest_offer[i], realm, nonce, "mcx", stale))
 			break;
 	}
-	if (c->jwks && out->nchallenge < AUTH_CHALLENGES_MAX) {
+	if ((c->jwks || c->jwks_fn) && out->nchallenge < AUTH_CHALLENGES_MAX) {
 		struct mcx_buf *b = &out->challenge[out->nchallenge++];
 
 		buf_init(b, 1024);
@@ -228,7 +228,8 @@ static int bearer(const struct auth_conf *c, struct mcx_store *st, const struct 
 	struct jwt_expect ex;
 	enum jwt_result r;
 	const char *tok = in->authorization + 7;
-	const struct jwks *ks = __atomic_load_n(&c->jwks, __ATOMIC_ACQUIRE);
+	const struct jwks *ks = c->jwks_fn ? c->jwks_fn(c->jwks_arg) :
+				__atomic_load_n(&c->jwks, __ATOMIC_ACQUIRE);
 
 	while (*tok == ' ')
 		tok++;

@@ -23,6 +23,9 @@ struct auth_conf {
 	uint8_t key[32];                /* nonce MAC key, kept in the store */
 	/* Bearer access tokens (TS 33.180): the IdMS key set and expectations */
 	const struct jwks *jwks;        /* NULL = tokens are not accepted */
+	/* or the key set of the identity management server in this process */
+	const struct jwks *(*jwks_fn)(void *arg);
+	void *jwks_arg;
 	const char *token_issuer;       /* "" = any */
 	const char *token_audience;     /* "" = any */
 	long long token_skew;           /* seconds */

@@ -92,6 +92,32 @@ static const struct conf_def store_defs[] = {
 	  "milliseconds to wait for a database lock held by another process" },
 };
 
+#define I(f) offsetof(struct idms_conf_src, f)
+static const struct conf_def idms_defs[] = {
+	{ "idms", CONF_BOOL, I(enabled), "no", 0, 0,
+	  "run the identity management server (OpenID Connect, TS 24.482) in this daemon" },
+	{ "idms-path", CONF_STR, I(path), "/idms", 0, 0, "path prefix of the IdMS endpoints" },
+	{ "idms-issuer", CONF_STR, I(issuer), "", 0, 0,
+	  "issuer URL (\"iss\"); empty: http(s)://<http-bind>:<http-port><idms-path>" },
+	{ "idms-key-alg", CONF_STR, I(key_alg), "ES256", 0, 0, "signing algorithm: ES256 or RS256" },
+	{ "idms-code-ttl", CONF_INT, I(code_ttl), "60", 1, 3600, "seconds an authorization code lives" },
+	{ "idms-access-ttl", CONF_INT, I(access_ttl), "3600", 10, 86400, "access token lifetime, seconds" },
+	{ "idms-id-ttl", CONF_INT, I(id_ttl), "3600", 10, 86400, "id token lifetime, seconds" },
+	{ "idms-refresh-ttl", CONF_INT, I(refresh_ttl), "2592000", 60, 31536000,
+	  "refresh token lifetime, seconds" },
+	{ "idms-key-grace", CONF_INT, I(key_grace), "86400", 0, 31536000,
+	  "seconds a rotated-out signing key stays in the JWKS" },
+	{ "idms-max-failures", CONF_INT, I(max_failures), "5", 1, 1000,
+	  "failed logins in a row before the account is locked" },
+	{ "idms-lockout", CONF_INT, I(lockout), "300", 1, 86400, "seconds an account stays locked" },
+	{ "idms-audiences", CONF_STR, I(audiences), "", 0, 0,
+	  "space-separated \"aud\" of access tokens (the resource servers; empty: the client id)" },
+	{ "idms-audit-log", CONF_STR, I(audit_log), "-", 0, 0,
+	  "audit log of logins and token grants: file, '-' for stderr, 'off'" },
+	{ "idms-clients", CONF_STR, I(clients), "", 0, 0,
+	  "registered clients: \"client_id uri1,uri2; client2 uri\" (also: mcx idms client add)" },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 enum mcx_err mcx_config_init(struct mcx_config *c)
@@ -101,6 +127,7 @@ enum mcx_err mcx_config_init(struct mcx_config *c)
 	c->parts[1] = (struct conf_part){ "http", http_defs, N(http_defs), &c->http };
 	c->parts[2] = (struct conf_part){ "xcap", xcap_defs, N(xcap_defs), &c->xcap };
 	c->parts[3] = (struct conf_part){ "store", store_defs, N(store_defs), &c->store };
+	c->parts[4] = (struct conf_part){ "idms", idms_defs, N(idms_defs), &c->idms };
 	return conf_defaults(c->parts, MCX_CONFIG_PARTS);
 }
 

@@ -37,15 +37,28 @@ struct store_conf {
 	long long busy_timeout_ms;
 };
 
+struct idms_conf_src {
+	bool enabled;
+	char *path;
+	char *issuer;
+	char *key_alg;
+	long long code_ttl, access_ttl, id_ttl, refresh_ttl, key_grace;
+	long long max_failures, lockout;
+	char *audiences;
+	char *audit_log;
+	char *clients;
+};
+
 struct mcx_config {
 	struct general_conf general;
 	struct http_conf http;
 	struct xcap_conf xcap;
 	struct store_conf store;
-	struct conf_part parts[4];
+	struct idms_conf_src idms;
+	struct conf_part parts[5];
 };
 
-#define MCX_CONFIG_PARTS 4
+#define MCX_CONFIG_PARTS 5
 
 /* Set the tables up and apply the defaults. */
 MCX_WUR enum mcx_err mcx_config_init(struct mcx_config *c);

@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "http/server.h"
 #include "http/auth.h"
+#include "idms/idms.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -70,6 +71,7 @@ struct req {
 	unsigned status;
 	struct MHD_Connection *con;
 	struct req *next;         /* work queue */
+	bool idms;                /* for the identity management server */
 };
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *con)
@@ -315,6 +317,79 @@ static void process(struct http_server *s, struct req *r)
 	auth_out_free(&aout);
 }
 
+static void peer_text(const struct req *r, char *out, size_t len)
+{
+	snprintf(out, len, "-");
+	if (r->has_peer && r->peer.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)&r->peer)->sin_addr, out, (socklen_t)len);
+	else if (r->has_peer && r->peer.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)&r->peer)->sin6_addr, out, (socklen_t)len);
+}
+
+/* A request for the identity management server (OpenID Connect). */
+static void process_idms(struct http_server *s, struct req *r)
+{
+	struct idms_request rq;
+	struct idms_response rs;
+	struct MHD_Response *resp;
+	size_t pl = strlen(s->conf.idms_path);
+	char path[1024], peer[INET6_ADDRSTRLEN];
+	const char *q = memchr(r->target, '?', r->target_len);
+	size_t plen = (q ? (size_t)(q - r->target) : r->target_len) - pl;
+
+	peer_text(r, peer, sizeof(peer));
+	snprintf(path, sizeof(path), "%.*s", (int)(plen < sizeof(path) ? plen : sizeof(path) - 1),
+		 r->target + pl);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = r->method;
+	rq.path = path[0] ? path : "/";
+	rq.query = q ? q + 1 : NULL;
+	rq.content_type = r->hdr[HDR_CTYPE];
+	rq.body = r->body.p ? r->body.p : "";
+	rq.body_len = r->body.len;
+	rq.authorization = r->hdr[HDR_AUTH];
+	rq.peer = peer;
+	idms_response_init(&rs);
+	idms_handle(s->conf.idms, &rq, &rs);
+	resp = MHD_create_response_from_buffer(rs.body.len, rs.body.p ? rs.body.p : (void *)"",
+					       MHD_RESPMEM_MUST_COPY);
+	if (resp) {
+		if (rs.content_type)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs.content_type);
+		if (rs.location[0])
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rs.location);
+		if (rs.no_store) {
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_PRAGMA, "no-cache");
+		}
+		if (rs.www_authenticate[0])
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, rs.www_authenticate);
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *");
+	}
+	r->resp = resp;
+	r->status = (unsigned)rs.status;
+	access_log(s, r, rs.status, rs.body.len, NULL, NULL);
+	idms_response_free(&rs);
+}
+
+static const struct jwks *idms_keys(void *arg)
+{
+	return idms_jwks(arg);
+}
+
+static bool is_idms(const struct http_server *s, const struct req *r)
+{
+	size_t pl;
+
+	if (!s->conf.idms || !s->conf.idms_path)
+		return false;
+	pl = strlen(s->conf.idms_path);
+	return r->target_len >= pl && !memcmp(r->target, s->conf.idms_path, pl) &&
+	       (r->target_len == pl || r->target[pl] == '/' || r->target[pl] == '?');
+}
+
 static enum MHD_Result queue_prepared(struct MHD_Connection *con, struct req *r)
 {
 	enum MHD_Result ret;
@@ -346,7 +421,10 @@ static void *worker(void *arg)
 		if (!s->qhead)
 			s->qtail = NULL;
 		pthread_mutex_unlock(&s->qlock);
-		process(s, r);
+		if (r->idms)
+			process_idms(s, r);
+		else
+			process(s, r);
 		r->status = r->status ? r->status : MHD_HTTP_INTERNAL_SERVER_ERROR;
 		MHD_resume_connection(r->con);
 	}
@@ -410,6 +488,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		access_log(s, r, 413, 0, NULL, "body larger than max-document-size");
 		return send_simple(con, MHD_HTTP_CONTENT_TOO_LARGE,
 				   "the body is larger than the document size limit\n");
+	}
+	if (is_idms(s, r)) {
+		/* logins hash passwords (argon2id): never on an event thread */
+		r->idms = true;
+		if (!strcmp(method, "POST") && enqueue(s, r))
+			return MHD_YES;
+		process_idms(s, r);
+		return queue_prepared(con, r);
 	}
 	if ((!strcmp(method, "PUT") || !strcmp(method, "DELETE")) && enqueue(s, r))
 		return MHD_YES;
@@ -573,6 +659,10 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 		}
 		s->auth.jwks = s->jwks;
 		log_info("access tokens: %zu key(s) from %s", jwks_count(s->jwks), c->jwks_file);
+	} else if (c->idms && !(c->jwks_url && *c->jwks_url)) {
+		s->auth.jwks_fn = idms_keys;
+		s->auth.jwks_arg = c->idms;
+		log_info("access tokens: the keys of this daemon's identity management server");
 	} else if (c->jwks_url && *c->jwks_url) {
 		jwks_fetch(s);     /* at start; then every jwks-refresh seconds */
 		if (pthread_create(&s->jwks_thread, NULL, jwks_loop, s)) {

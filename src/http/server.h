@@ -10,6 +10,8 @@
 #include "mcx/mcx.h"
 #include "http/handler.h"
 
+struct idms;
+
 struct http_conf {
 	char *bind;                /* address to listen on */
 	long long port;
@@ -30,6 +32,10 @@ struct http_conf {
 	char *token_issuer;        /* required "iss" ("" = any) */
 	char *token_audience;      /* required "aud" member ("" = any) */
 	long long token_skew;      /* seconds of clock skew for exp/nbf/iat */
+	/* the identity management server, when this daemon runs one (set by
+	 * mcxd, not a configuration key): requests under idms_path go to it */
+	struct idms *idms;
+	const char *idms_path;
 };
 
 struct http_server;

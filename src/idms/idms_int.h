@@ -325,6 +325,7 @@ int64_t idms_now(struct idms *i);
 
 /* Responses (idms.c). Each replaces what rs held. */
 void resp_header(struct idms_response *rs, const char *name, const char *value);
+void resp_text(struct idms_response *rs, int status, const char *ctype, const char *text);
 void resp_json(struct idms_response *rs, int status, const char *json);
 void resp_oauth_error(struct idms_response *rs, int status, const char *error, const char *desc);
 void resp_fail(struct idms_response *rs, enum mcx_err err);
