@@ -167,7 +167,7 @@ static void print_idms_banner(const struct mcx_config *cfg, unsigned port, const
 	       "  TOKEN=$(curl %s-s -d grant_type=authorization_code -d code=$CODE -d client_id=%s \\\n"
 	       "       --data-urlencode redirect_uri=http://127.0.0.1:8123/callback -d code_verifier=$V %s/token \\\n"
 	       "       | sed -n 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/p')\n"
-	       "  curl %s-H \"Authorization: Bearer $TOKEN\" '%s/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml'\n\n",
+	       "  curl %s-s -H \"Authorization: Bearer $TOKEN\" '%s/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml'\n\n",
 	       base, base, base, k, DEMO_CLIENT_ID, base, k, DEMO_CLIENT_ID, base, k, root);
 }
 
