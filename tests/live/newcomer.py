@@ -41,6 +41,7 @@ def main():
     port = free_port()
     out = open(os.path.join(data, "out"), "w+")
     p = subprocess.Popen([os.path.join(BIN, "mcxd"), "--data-dir", data, "--demo", "yes",
+                          "--idms", "yes", "--idms-audit-log", "off",
                           "--http-port", str(port), "--access-log", "off"],
                          stdout=out, stderr=subprocess.DEVNULL)
     banner = ""
@@ -48,7 +49,7 @@ def main():
         time.sleep(0.1)
         out.seek(0)
         banner = out.read()
-        if "Access tokens" in banner:
+        if "Bearer $TOKEN" in banner:
             break
     try:
         cmds = commands(banner)
@@ -58,6 +59,15 @@ def main():
         check("bob_is_refused", run[1].stdout.strip().endswith(b"403"), run[1].stdout[-100:])
         check("admin_updates", run[2].returncode == 0, run[2])
         check("alice_sees_the_change", b"night-shift" in run[3].stdout, run[3].stdout)
+        token_flow = [c for c in cmds if "Bearer $TOKEN" in c]
+        cmds = [c for c in cmds if c not in token_flow and "/idms/" not in c]
+        lines = banner.splitlines()
+        start = next(i for i, l in enumerate(lines) if l.strip().startswith("V=$(openssl"))
+        end = next(i for i, l in enumerate(lines) if "Bearer $TOKEN" in l)
+        script = "\n".join(l.strip() for l in lines[start:end + 1])
+        r = subprocess.run(["bash", "-c", "set -e\n" + script], capture_output=True, timeout=60)
+        check("printed_idms_token_flow_reads_the_profile",
+              b'XUI-URI="sip:alice@example.org"' in r.stdout, (r.stdout[:300], r.stderr[-300:]))
         for c in cmds[4:]:
             r = subprocess.run(["bash", "-c", c + " -s -f -o /dev/null -w '%{http_code}'"],
                                capture_output=True, timeout=20)
