@@ -48,82 +48,64 @@ static int groups_cond(const struct xcap_usage *u, const struct xcap_uri *uri,
 	return xs_set(st, 403, XE_NONE, "only members of the group may read it");
 }
 
-struct by_id {
-	const char *id;
-	const char *org;
-	const char *def_org;
-	char path[1024];
-};
-
-static int by_id_one(const char *path, const struct xmldoc *d, void *arg)
-{
-	struct by_id *b = arg;
-	char v[512], org[256];
-	const char *xui = path + strlen(AUID_GROUPS "/users/");
-	const char *slash = strchr(xui, '/');
-	char owner[512];
-
-	if (!slash)
-		return 0;
-	snprintf(owner, sizeof(owner), "%.*s", (int)(slash - xui), xui);
-	xcap_xui_org(owner, b->def_org, org, sizeof(org));
-	if (b->org && strcasecmp(org, b->org))
-		return 0;
-	if (ix_attr(d, list_service(d), "uri", v, sizeof(v)) && !strcmp(v, b->id)) {
-		snprintf(b->path, sizeof(b->path), "%s", path);
-		return 1;
-	}
-	return 0;
-}
-
-static int groups_resolve(const struct xcap_usage *u, struct xcap_uri *uri,
-			  const struct xcap_env *env, bool write, struct xcap_status *st)
-{
-	struct by_id b;
-
-	(void)write;
-	if (!uri->global || uri->collection)
-		return 0;
-	if (strncmp(uri->docname, "byGroupID/", 10) && strncmp(uri->docname, "byGroup/", 8))
-		return xs_set(st, 404, XE_NONE, "the global tree of groups has only byGroupID/<group id>");
-	memset(&b, 0, sizeof(b));
-	b.id = strchr(uri->docname, '/') + 1;
-	b.org = env->org;
-	b.def_org = NULL;
-	ix_each(env, AUID_GROUPS "/users/", NULL, by_id_one, &b);
-	if (!b.path[0])
-		return xs_set(st, 404, XE_NONE, "no group %s in your organisation", b.id);
-	snprintf(uri->alt_path, sizeof(uri->alt_path), "%s", b.path);
-	uri->docpath = uri->alt_path;
-	uri->read_only = true;
-	(void)u;
-	return 0;
-}
-
-struct id_clash {
+/* The group document with list-service/@uri == id among the groups of the
+ * organisation org (every organisation when NULL), other than skip. */
+struct group_find {
 	const char *id;
 	const char *org;
 	char path[1024];
 };
 
-static int id_clash_one(const char *path, const struct xmldoc *d, void *arg)
+static int group_find_one(const char *path, const struct xmldoc *d, void *arg)
 {
-	struct id_clash *c = arg;
-	char v[512], org[256];
+	struct group_find *f = arg;
 	const char *xui = path + strlen(AUID_GROUPS "/users/");
 	const char *slash = strchr(xui, '/');
-	char owner[512];
+	char v[512], org[256], owner[512];
 
 	if (!slash)
 		return 0;
 	snprintf(owner, sizeof(owner), "%.*s", (int)(slash - xui), xui);
 	xcap_xui_org(owner, NULL, org, sizeof(org));
-	if (c->org && *org && strcasecmp(org, c->org))
+	if (f->org && strcasecmp(org, f->org))
 		return 0;
-	if (ix_attr(d, list_service(d), "uri", v, sizeof(v)) && !strcmp(v, c->id)) {
-		snprintf(c->path, sizeof(c->path), "%s", path);
+	if (ix_attr(d, list_service(d), "uri", v, sizeof(v)) && !strcmp(v, f->id)) {
+		snprintf(f->path, sizeof(f->path), "%s", path);
 		return 1;
 	}
+	return 0;
+}
+
+static bool group_find(const struct xcap_env *env, const char *id, const char *skip,
+		       char *out, size_t len)
+{
+	struct group_find f;
+
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	f.org = env->org;
+	if (ix_each(env, AUID_GROUPS "/users/", skip, group_find_one, &f) <= 0)
+		return false;
+	snprintf(out, len, "%s", f.path);
+	return true;
+}
+
+static int groups_resolve(const struct xcap_usage *u, struct xcap_uri *uri,
+			  const struct xcap_env *env, bool write, struct xcap_status *st)
+{
+	const char *id;
+
+	(void)u;
+	(void)write;
+	if (!uri->global || uri->collection)
+		return 0;
+	if (strncmp(uri->docname, "byGroupID/", 10) && strncmp(uri->docname, "byGroup/", 8))
+		return xs_set(st, 404, XE_NONE, "the global tree of groups has only byGroupID/<group id>");
+	id = strchr(uri->docname, '/') + 1;
+	if (!group_find(env, id, NULL, uri->alt_path, sizeof(uri->alt_path)))
+		return xs_set(st, 404, XE_NONE, "no group %s in your organisation", id);
+	uri->docpath = uri->alt_path;
+	uri->read_only = true;
 	return 0;
 }
 
@@ -161,7 +143,7 @@ static int groups_constraints(const struct xcap_usage *u, const struct xcap_uri 
 			      struct xcap_status *st)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc), ls = dom_child(root, "list-service");
-	struct id_clash c;
+	char other[1024];
 	xmlChar *id;
 	int rc;
 
@@ -182,11 +164,8 @@ static int groups_constraints(const struct xcap_usage *u, const struct xcap_uri 
 		rc = check_durations(root, st);
 	if (rc || !ls || !(id = xmlGetNoNsProp(ls, (const xmlChar *)"uri")))
 		return rc;
-	memset(&c, 0, sizeof(c));
-	c.id = (const char *)id;
-	c.org = env->org;
-	if (ix_each(env, AUID_GROUPS "/users/", uri->docpath, id_clash_one, &c) > 0) {
-		rc = xs_set(st, 409, XE_UNIQUENESS, "group %.100s already exists in %.200s", id, c.path);
+	if (group_find(env, (const char *)id, uri->docpath, other, sizeof(other))) {
+		rc = xs_set(st, 409, XE_UNIQUENESS, "group %.100s already exists in %.200s", id, other);
 		snprintf(st->field, sizeof(st->field), "group/list-service/@uri");
 	}
 	xmlFree(id);
