@@ -36,6 +36,10 @@ suite() {  # build-dir bin-dir label
   count "mcx tool$tag" "$log/tool$tag" $?
   MCX_BIN=$bin python3 tests/live/durability.py > "$log/dur$tag" 2>&1
   count "durability$tag" "$log/dur$tag" $?
+  MCX_BIN=$bin python3 tests/live/idms_flow.py > "$log/idms$tag" 2>&1
+  count "idms code flow$tag" "$log/idms$tag" $?
+  MCX_BIN=$bin python3 tests/live/idms_browser.py > "$log/browser$tag" 2>&1
+  count "idms login in a browser$tag" "$log/browser$tag" $?
 }
 
 make -j2 all >"$log/build" 2>&1 || { cat "$log/build"; echo "0 passed, 1 failed"; exit 1; }

@@ -365,8 +365,9 @@ static void process_idms(struct http_server *s, struct req *r)
 		if (rs.www_authenticate[0])
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, rs.www_authenticate);
 		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+		/* no form-action: the login form's answer redirects to the client */
 		MHD_add_response_header(resp, "Content-Security-Policy",
-					"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *");
+					"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
 	}
 	r->resp = resp;
 	r->status = (unsigned)rs.status;

@@ -278,6 +278,7 @@ static void issue_code(struct idms *i, const struct idms_request *rq, struct aut
 {
 	struct idms_code c = { 0 };
 	char code[IDMS_SECRET_B64], granted[SCOPE_TEXT_MAX];
+	const char *kv[] = { "code", code, "state", a->state, "iss", i->conf.issuer };
 	unsigned allowed = SCOPE_OPENID;
 	int64_t now = idms_now(i);
 	enum mcx_err err;
@@ -300,11 +301,7 @@ static void issue_code(struct idms *i, const struct idms_request *rq, struct aut
 	}
 	scope_text(c.scopes, granted, sizeof(granted));
 	audit(i, rq, "code", "issued", a->client_id, u->xui, granted);
-	{
-		const char *kv[] = { "code", code, "state", a->state, "iss", i->conf.issuer };
-
-		redirect(rs, a->redirect_uri, kv, sizeof(kv) / sizeof(kv[0]));
-	}
+	redirect(rs, a->redirect_uri, kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 /* Count a failed login; show the page again (locked or wrong credentials). */

@@ -168,14 +168,13 @@ enum mcx_err form_parse(struct idms_form *f, const char *p, size_t len, const ch
 		len = 0;
 	/* each pair decodes to at most its own length + 2 NULs ("a" -> "a\0\0") */
 	f->buf = mcx_malloc(2 * len + 2);
-	if (!f->buf)
+	if (!f->buf) {
+		*why = "out of memory";
 		return MCX_ENOMEM;
-	err = pairs_add(f, p, len, why);
-	if (err) {
-		if (err == MCX_ENOMEM)
-			*why = "out of memory";
-		form_free(f);
 	}
+	err = pairs_add(f, p, len, why);
+	if (err)
+		form_free(f);
 	return err;
 }
 

@@ -317,9 +317,10 @@ static enum mcx_err conf_check(const struct idms_conf *c, char *errbuf, size_t e
 	size_t n = c->issuer ? strlen(c->issuer) : 0;
 	const char *alg = c->key_alg;
 
-	if (!n || n > IDMS_URI_MAX / 2 || c->issuer[n - 1] == '/' ||
+	if (!n || n > IDMS_ISSUER_MAX || c->issuer[n - 1] == '/' ||
 	    (strncmp(c->issuer, "https://", 8) && strncmp(c->issuer, "http://", 7))) {
-		snprintf(errbuf, errlen, "issuer: an http(s) URL without a trailing '/' is required");
+		snprintf(errbuf, errlen, "issuer: an http(s) URL of at most %d bytes without a "
+			 "trailing '/' is required", IDMS_ISSUER_MAX);
 		return MCX_EINVAL;
 	}
 	if (!c->data_dir || !*c->data_dir) {

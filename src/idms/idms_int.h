@@ -19,11 +19,13 @@
 #define IDMS_FORM_PARAMS       64           /* parameters in one form */
 #define IDMS_FORM_VALUE_MAX    4096         /* bytes of one decoded name or value */
 #define IDMS_BODY_MAX          (256 * 1024) /* bytes of a response body */
-#define IDMS_URI_MAX           2048         /* bytes of a redirect URI */
+#define IDMS_URI_MAX           1024         /* bytes of a redirect URI */
+#define IDMS_ISSUER_MAX        256          /* bytes of the issuer URL */
 #define IDMS_CLIENT_ID_MAX     128
 #define IDMS_CLIENT_URIS_MAX   16           /* redirect URIs per client */
 #define IDMS_CLIENTS_MAX       64           /* clients in the configuration */
-#define IDMS_STATE_MAX         512          /* bytes of the state parameter */
+#define IDMS_STATE_MAX         512          /* bytes of the state parameter; with the two
+					       above, a redirect always fits its 4 KiB */
 #define IDMS_NONCE_MAX         255
 #define IDMS_USERNAME_MAX      255          /* MCPTT ID: also the bound of "sub" (TS 33.180) */
 #define IDMS_PW_MAX            1024         /* bytes of a password */

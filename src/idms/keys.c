@@ -313,23 +313,37 @@ static enum mcx_err key_create(const char *dir, const char *alg, int64_t now, st
 	return err;
 }
 
-/* Drop the oldest retired keys until IDMS_KEYS_MAX - 1 remain (room for one). */
-static void manifest_prune(const char *dir, struct manifest *m)
+/* Drop the oldest retired keys until IDMS_KEYS_MAX - 1 remain (room for
+ * one); their kids go to gone[] so the files can be removed once the new
+ * manifest no longer names them. */
+static size_t manifest_prune(struct manifest *m, char gone[][KID_MAX])
 {
+	size_t ngone = 0;
+
 	while (m->n >= IDMS_KEYS_MAX) {
-		char path[PATH_MAX_LEN], name[KID_MAX + 16];
 		size_t k, old = m->n;
 
 		for (k = 0; k < m->n; k++)
 			if (m->e[k].retired && (old == m->n || m->e[k].retired < m->e[old].retired))
 				old = k;
 		if (old == m->n)
-			return;
-		snprintf(name, sizeof(name), "key-%s.pem", m->e[old].kid);
-		if (!path_join(path, sizeof(path), dir, name))
-			unlink(path);
+			break;
+		memcpy(gone[ngone++], m->e[old].kid, KID_MAX);
 		memmove(&m->e[old], &m->e[old + 1], (m->n - old - 1) * sizeof(m->e[0]));
 		m->n--;
+	}
+	return ngone;
+}
+
+static void keys_unlink(const char *dir, char gone[][KID_MAX], size_t n)
+{
+	char path[PATH_MAX_LEN], name[KID_MAX + 16];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		snprintf(name, sizeof(name), "key-%s.pem", gone[k]);
+		if (!path_join(path, sizeof(path), dir, name))
+			unlink(path);
 	}
 }
 
@@ -338,10 +352,11 @@ static void manifest_prune(const char *dir, struct manifest *m)
 static enum mcx_err rotate_locked(const char *dir, const char *alg, int64_t now, bool force,
 				  char *errbuf, size_t errlen)
 {
+	char gone[IDMS_KEYS_MAX][KID_MAX];
 	struct manifest m;
 	struct man_ent e;
 	enum mcx_err err;
-	size_t k;
+	size_t k, ngone;
 	int cur;
 
 	err = manifest_read(dir, &m);
@@ -352,7 +367,7 @@ static enum mcx_err rotate_locked(const char *dir, const char *alg, int64_t now,
 	cur = manifest_current(&m);
 	if (!force && cur >= 0 && !strcmp(m.e[cur].alg, alg))
 		return MCX_OK;
-	manifest_prune(dir, &m);
+	ngone = manifest_prune(&m, gone);
 	if (m.n >= IDMS_KEYS_MAX) {
 		snprintf(errbuf, errlen, "%s/" MANIFEST ": too many current keys", dir);
 		return MCX_EINVAL;
@@ -367,11 +382,13 @@ static enum mcx_err rotate_locked(const char *dir, const char *alg, int64_t now,
 			m.e[k].retired = now;
 	m.e[m.n++] = e;
 	err = manifest_write(dir, &m);
-	if (err)
+	if (err) {
 		snprintf(errbuf, errlen, "%s/" MANIFEST ": cannot write", dir);
-	else
-		log_info("signing key %s (%s) is now current", e.kid, alg);
-	return err;
+		return err;
+	}
+	keys_unlink(dir, gone, ngone);
+	log_info("signing key %s (%s) is now current", e.kid, alg);
+	return MCX_OK;
 }
 
 static enum mcx_err dir_make(const char *dir, char *errbuf, size_t errlen)

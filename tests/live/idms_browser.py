@@ -25,10 +25,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from mcxd import Mcxd, free_port  # noqa: E402
 from idmslib import CLIENT, CMS, GMS, PROFILE, IDMS_ARGS, auth_params, jwt_parts, pkce, query_of  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM = os.environ.get("MCX_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("MCX_CHROMEDRIVER", "/usr/bin/chromedriver")
 SHOT = "/tmp/idms-login.png"
-ELEMENT = "element-6066-11e4-a52f-4cf1c0b5b1e3"      # W3C WebDriver element reference key
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"      # W3C WebDriver element reference key
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # loopback: never a proxy
 passed = failed = skipped = 0
 

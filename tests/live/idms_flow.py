@@ -61,7 +61,7 @@ class Resp:
     def __repr__(self):
         return "%d %r %s" % (self.status, {k: v for k, v in self.headers.items()
                                            if k in ("location", "content-type", "www-authenticate")},
-                             self.text[:300])
+                             self.text[:160])
 
 
 def curl(url, form=None, headers=(), method=None):
@@ -133,9 +133,9 @@ class Idms:
     def refresh(self, rt, client=CLIENT):
         return self.token([("grant_type", "refresh_token"), ("refresh_token", rt), ("client_id", client)])
 
-    def tokens(self, user="alice", scope="openid " + CMS + " " + GMS):
+    def tokens(self, user="alice", scope="openid " + CMS + " " + GMS, password=None):
         """Log in and exchange: the token response's JSON ({} on failure)."""
-        v, _, r = self.login(user, scope=scope)
+        v, _, r = self.login(user, password=password, scope=scope)
         code = query_of(r.h("location")).get("code")
         if not code:
             return {}
@@ -149,6 +149,42 @@ def oauth_error(r, status, error):
     """RFC 6749 §5.2: status, JSON body with error, no-store."""
     return (r.status == status and r.json().get("error") == error
             and "no-store" in r.h("cache-control"))
+
+
+def es256_verifies(token, jwks):
+    """Check an ES256 JWS against the JWKS with the openssl command (the CMS
+    is not the only judge): P-256 point to SubjectPublicKeyInfo, r||s to DER."""
+    import base64
+    try:
+        h, p, sig = token.split(".")
+        kid = jwt_parts(token)[0].get("kid")
+        k = [x for x in jwks if x.get("kid") == kid][0]
+        un = lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))  # noqa: E731
+        spki = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + b"\x04" + \
+            un(k["x"]) + un(k["y"])
+        rs = un(sig)
+        if len(rs) != 64 or k.get("crv") != "P-256":
+            return False
+
+        def der_int(b):
+            b = b.lstrip(b"\0") or b"\0"
+            if b[0] & 0x80:
+                b = b"\0" + b
+            return b"\x02" + bytes([len(b)]) + b
+        body = der_int(rs[:32]) + der_int(rs[32:])
+        files = {n: os.path.join(TMP, n) for n in ("pub.pem", "sig.der", "data")}
+        with open(files["pub.pem"], "w") as f:
+            f.write("-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n"
+                    % base64.b64encode(spki).decode())
+        with open(files["sig.der"], "wb") as f:
+            f.write(b"\x30" + bytes([len(body)]) + body)
+        with open(files["data"], "wb") as f:
+            f.write((h + "." + p).encode())
+        r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", files["pub.pem"], "-signature",
+                            files["sig.der"], files["data"]], capture_output=True, timeout=20)
+        return r.returncode == 0 and b"Verified OK" in r.stdout
+    except (ValueError, IndexError, KeyError):
+        return False
 
 
 def discovery(i):
@@ -173,6 +209,7 @@ def discovery(i):
     check("jwks_public_keys_only", r.status == 200 and keys and all(
         k.get("kid") and k.get("kty") in ("EC", "RSA") and not ({"d", "p", "q", "dp", "dq", "qi"} & set(k))
         for k in keys), r)
+    i.jwks = keys
     return {k.get("kid") for k in keys}
 
 
@@ -234,6 +271,10 @@ def tokens_and_claims(i, code, verifier, nonce, kids):
     now = time.time()
     check("access_token_signed_es256_known_kid", ah.get("alg") == "ES256" and ah.get("kid") in kids, ah)
     check("id_token_signed_es256_known_kid", ih.get("alg") == "ES256" and ih.get("kid") in kids, ih)
+    check("access_token_signature_verifies_openssl", es256_verifies(t.get("access_token", ""), i.jwks))
+    check("id_token_signature_verifies_openssl", es256_verifies(t.get("id_token", ""), i.jwks))
+    forged = t.get("access_token", "..").rsplit(".", 1)[0] + "." + "A" * 86
+    check("openssl_check_rejects_a_bad_signature", not es256_verifies(forged, i.jwks))
     check("access_mcptt_id", a.get("mcptt_id") == "sip:alice@example.org", a)
     check("access_iss", a.get("iss") == i.iss, a.get("iss"))
     check("access_aud_present", bool(a.get("aud")), a.get("aud"))
@@ -299,14 +340,24 @@ def refresh_rotation(i, t):
     check("old_refresh_token_refused_invalid_grant", oauth_error(r, 400, "invalid_grant"), r)
     r = i.refresh(rt2)
     check("reuse_of_old_refresh_token_kills_the_new_one", oauth_error(r, 400, "invalid_grant"), r)
+    r = curl(i.iss + "/userinfo", headers=["Authorization: Bearer " + at2])
+    check("reuse_revokes_the_family_access_token_at_userinfo", r.status == 401, r)
     r = i.cms(at2)
-    check("reuse_revokes_the_family_access_tokens", r.status == 401, r)
+    check("reuse_revokes_the_family_access_token_at_cms", r.status == 401, r)
 
     t3 = i.tokens()
     r = curl(i.iss + "/revoke", [("token", t3.get("refresh_token", "")), ("client_id", CLIENT)])
     check("revoke_200", r.status == 200, r)
     r = i.refresh(t3.get("refresh_token", ""))
     check("revoked_refresh_token_refused", oauth_error(r, 400, "invalid_grant"), r)
+    t4 = i.tokens()
+    at4 = t4.get("access_token", "x")
+    r = curl(i.iss + "/revoke", [("token", at4), ("token_type_hint", "access_token"), ("client_id", CLIENT)])
+    check("revoke_access_token_200", r.status == 200, r)
+    r = curl(i.iss + "/userinfo", headers=["Authorization: Bearer " + at4])
+    check("revoked_access_token_refused_at_userinfo", r.status == 401, r)
+    r = i.cms(at4)
+    check("revoked_access_token_refused_at_cms", r.status == 401, r)
     r = curl(i.iss + "/revoke", [("token", "no-such-token"), ("client_id", CLIENT)])
     check("revoke_unknown_token_200", r.status == 200, r)      # RFC 7009 §2.2
 
@@ -360,8 +411,10 @@ def refusals(i):
     check("first_exchange_ok", bool(first.get("access_token")), first)
     r = i.exchange(code, v)
     check("replayed_code_invalid_grant", oauth_error(r, 400, "invalid_grant"), r)
+    r = curl(i.iss + "/userinfo", headers=["Authorization: Bearer " + first.get("access_token", "x")])
+    check("replayed_code_revokes_first_access_token_at_userinfo", r.status == 401, r)
     r = i.cms(first.get("access_token", "x"))
-    check("replayed_code_revokes_first_access_token", r.status == 401, r)
+    check("replayed_code_revokes_first_access_token_at_cms", r.status == 401, r)
     r = i.refresh(first.get("refresh_token", "x"))
     check("replayed_code_revokes_first_refresh_token", oauth_error(r, 400, "invalid_grant"), r)
 
@@ -412,6 +465,25 @@ def refusals(i):
     check("unknown_code_invalid_grant", oauth_error(r, 400, "invalid_grant"), r)
 
 
+def scopes_per_account(i):
+    """A user gets only the scopes its account allows: the administrator has no
+    MCPTT user profile, so no ptt_server or key_management_server scope."""
+    ptt, kms = "3gpp:mcptt:ptt_server", "3gpp:mcptt:key_management_server"
+    # "admin" alone is ambiguous (admin@example.org and admin@rescue.example)
+    t = i.tokens("admin@example.org", scope=" ".join(["openid", ptt, CMS, kms]), password="admin-demo")
+    got = set(jwt_parts(t.get("access_token", ""))[1].get("scope", "").split())
+    check("admin_token_issued", bool(t.get("access_token")), t)
+    check("admin_no_ptt_or_kms_scope", ptt not in got and kms not in got and CMS in got, got)
+    check("admin_response_scope_tells_the_reduction", set(t.get("scope", "").split()) == got,
+          (t.get("scope"), got))
+    t = i.tokens("alice", scope=" ".join(["openid", ptt, kms]))
+    got = set(jwt_parts(t.get("access_token", ""))[1].get("scope", "").split())
+    check("alice_gets_ptt_and_kms", {ptt, kms} <= got and CMS not in got, got)
+    t = i.tokens("alice", scope="openid 3gpp:mcptt:no_such_scope")
+    got = set(jwt_parts(t.get("access_token", ""))[1].get("scope", "").split())
+    check("unknown_scope_dropped", t.get("access_token") and got == {"openid"}, (t, got))
+
+
 def lockout(i):
     """--idms-max-failures 3: erin locked after three wrong passwords, even with the right one."""
     for n in range(3):
@@ -423,24 +495,58 @@ def lockout(i):
     check("lockout_right_password_refused", not query_of(r.h("location")).get("code")
           and not r.h("location"), r)
     check("lockout_page_says_so", bool(pg.alerts) or r.status == 429, r)
+    for user in ("erin@example.org", "sip:erin@example.org"):
+        _, _, r = i.login(user, password="erin-demo")
+        check("lockout_holds_for_username_%s" % user.replace(":", "_").replace("@", "_at_"),
+              not query_of(r.h("location")).get("code"), r)
     _, _, r = i.login("dave")
     check("lockout_is_per_account_dave_still_logs_in", bool(query_of(r.h("location")).get("code")), r)
 
 
-def expired_code():
-    d = Mcxd(*IDMS_ARGS, "--idms-code-ttl", "1", "--idms-audit-log", "off").start()
-    try:
-        i = Idms(d)
+class Short:
+    """A second mcxd: RS256 keys, 1 s codes, 10 s access tokens."""
+
+    def __init__(self):
+        self.d = Mcxd(*IDMS_ARGS, "--idms-code-ttl", "1", "--idms-access-ttl", "10",
+                      "--idms-key-alg", "RS256", "--idms-audit-log", "off", "--token-skew", "1")
+        self.token = {}
+
+    def begin(self):
+        self.d.start()
+        i = Idms(self.d)
+        t = self.token = i.tokens()
+        ah, a = jwt_parts(t.get("access_token", ""))
+        check("rs256_daemon_signs_rs256", ah.get("alg") == "RS256", ah)
+        check("rs256_jwks_has_rsa_key", any(k.get("kty") == "RSA" and k.get("kid") == ah.get("kid")
+                                            for k in curl(i.iss + "/jwks").json().get("keys", [])))
+        check("access_ttl_configurable", t.get("expires_in") == 10 and a.get("exp", 0) - a.get("iat", 0) == 10,
+              (t.get("expires_in"), a))
+        check("rs256_token_accepted_at_cms", i.cms(t.get("access_token", "x")).status == 200)
         v, _, r = i.login()
         code = query_of(r.h("location")).get("code")
         check("short_ttl_code_issued", bool(code), r)
         time.sleep(2.2)
         r = i.exchange(code, v)
         check("expired_code_invalid_grant", oauth_error(r, 400, "invalid_grant"), r)
-    finally:
-        rc, err = d.stop()
-        d.cleanup()
-        check("short_ttl_daemon_clean_exit", rc == 0, err[-400:])
+
+    def end(self):
+        """After the other tests: the 10 s access token has expired."""
+        a = jwt_parts(self.token.get("access_token", ""))[1]
+        wait = a.get("exp", 0) + 1.5 - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        i = Idms(self.d)
+        r = i.cms(self.token.get("access_token", "x"))
+        check("expired_access_token_401_at_cms", r.status == 401 and "invalid_token" in r.h("www-authenticate"), r)
+        r = i.refresh(self.token.get("refresh_token", ""))
+        check("refresh_after_access_expiry", r.status == 200 and i.cms(r.json().get("access_token", "x")).status == 200, r)
+        self.stop()
+
+    def stop(self):
+        if self.d.proc is not None and self.d.proc.poll() is None:
+            rc, err = self.d.stop()
+            check("short_daemon_clean_exit", rc == 0, err[-400:])
+        self.d.cleanup()
 
 
 def audit_log(path, d):
@@ -451,16 +557,18 @@ def audit_log(path, d):
         check("audit_log_written", False, e)
         return
     check("audit_log_written", len(lines) > 0, path)
-    low = [x.lower() for x in lines]
-    check("audit_login_success_alice", any("login" in x and "alice" in x and
-                                          re.search(r'outcome="(ok|success|granted|accepted)"', x) for x in low),
+    def has(*pats):
+        return any(all(re.search(p, x, re.I) for p in pats) for x in lines)
+    check("audit_login_success_alice", has(r'event="login"', r'outcome="ok"', r'user="sip:alice@example\.org"'),
           lines[:6])
-    check("audit_login_failure", any("login" in x and "bob" in x and "outcome=\"ok\"" not in x for x in low),
-          lines[:6])
-    check("audit_lockout_recorded", any("erin" in x and "lock" in x for x in low), [x for x in lines if "erin" in x])
-    check("audit_token_grant", any(("token" in x or "grant" in x) and "alice" in x and "mcptt-demo-client" in x
-                                   for x in low), lines[:10])
-    check("audit_refusals", any("invalid_grant" in x or "replay" in x or "pkce" in x for x in low), lines[:10])
+    check("audit_login_failure_bob", has(r'event="login"', r'outcome="(failed|refused)"', r'user="[^"]*bob'),
+          [x for x in lines if "bob" in x])
+    check("audit_lockout_recorded", has(r'event="login"', r'erin', r'lock'), [x for x in lines if "erin" in x])
+    check("audit_token_grant", has(r'event="token"', r'outcome="granted"', r'client_id="mcptt-demo-client"',
+                                   r'user="sip:alice@example\.org"'), lines[:10])
+    check("audit_refresh_reuse", has(r'event="refresh"', r'reuse'), [x for x in lines if "refresh" in x])
+    check("audit_token_refusals", has(r'event="token"', r'outcome="(refused|failed|denied)"'),
+          [x for x in lines if 'event="token"' in x][:8])
     logs = {"audit": "\n".join(lines)}
     for name in ("access.log", "mcxd.stderr"):
         try:
@@ -510,9 +618,11 @@ def rotation(d, audit_path):
 def main():
     audit_path = os.path.join(TMP, "audit.log")
     d = Mcxd(*IDMS_ARGS, "--idms-audit-log", audit_path, "--idms-max-failures", "3")
+    short = Short()
     d2 = None
     t0 = time.time()
     try:
+        short.begin()
         d.start()
         i = Idms(d)
         kids = discovery(i)
@@ -522,17 +632,21 @@ def main():
             cms_and_userinfo(i, t)
             refresh_rotation(i, t)
         refusals(i)
+        scopes_per_account(i)
         lockout(i)
-        expired_code()
         audit_log(audit_path, d)
         d2 = rotation(d, audit_path)
+        short.end()
     except Exception as e:  # a crash is one failure, with what is known
-        check("no_exception", False, "%s: %s\n%s" % (type(e).__name__, e, d.stderr()[-600:]))
+        import traceback
+        check("no_exception", False, "%s: %s\n%s\n%s" % (type(e).__name__, e, traceback.format_exc()[-800:],
+                                                        d.stderr()[-600:]))
     finally:
         for x in (d2, d):
             if x is not None and x.proc is not None and x.proc.poll() is None:
                 rc, err = x.stop()
                 check("clean_exit", rc == 0, err[-500:])
+        short.stop()
         d.cleanup()
         subprocess.run(["rm", "-rf", TMP])
     print("# %.1f s" % (time.time() - t0))

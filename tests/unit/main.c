@@ -21,12 +21,14 @@ extern const struct test tests_access[];
 extern const struct test tests_jwt[];
 extern const struct test tests_group_schema[];
 extern const struct test tests_mcptt_schemas[];
+extern const struct test tests_idms[];
 
 static const struct test *const tables[] = {
 	tests_core, tests_uri, tests_selector, tests_xmldoc, tests_ops,
 	tests_usage, tests_store, tests_digest, tests_http, tests_access, tests_jwt,
 	tests_group_schema,
 	tests_mcptt_schemas,
+	tests_idms,
 };
 
 void test_fail(struct test_ctx *t, const char *file, int line, const char *fmt, ...)
