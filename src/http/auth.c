@@ -244,6 +244,11 @@ static int bearer(const struct auth_conf *c, struct mcx_store *st, const struct 
 	ex.now = (int64_t)time(NULL);
 	ex.skew = c->token_skew;
 	r = jwt_verify(ks, tok, strlen(tok), &ex, &cl);
+	if (r == JWT_OK && c->revoked_fn && c->revoked_fn(c->jwks_arg, cl.jti)) {
+		out->why = "the token was revoked";
+		out->bearer_error = "invalid_token";
+		return challenge(c, in, false, out);
+	}
 	if (r != JWT_OK) {
 		out->why = jwt_result_str(r);
 		out->bearer_error = "invalid_token";

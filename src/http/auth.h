@@ -25,6 +25,7 @@ struct auth_conf {
 	const struct jwks *jwks;        /* NULL = tokens are not accepted */
 	/* or the key set of the identity management server in this process */
 	const struct jwks *(*jwks_fn)(void *arg);
+	bool (*revoked_fn)(void *arg, const char *jti);   /* tokens revoked at that IdMS */
 	void *jwks_arg;
 	const char *token_issuer;       /* "" = any */
 	const char *token_audience;     /* "" = any */

@@ -336,6 +336,7 @@ static void process_idms(struct http_server *s, struct req *r)
 	char path[1024], peer[INET6_ADDRSTRLEN];
 	const char *q = memchr(r->target, '?', r->target_len);
 	size_t plen = (q ? (size_t)(q - r->target) : r->target_len) - pl;
+	unsigned i;
 
 	peer_text(r, peer, sizeof(peer));
 	snprintf(path, sizeof(path), "%.*s", (int)(plen < sizeof(path) ? plen : sizeof(path) - 1),
@@ -364,10 +365,8 @@ static void process_idms(struct http_server *s, struct req *r)
 		}
 		if (rs.www_authenticate[0])
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, rs.www_authenticate);
-		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-		/* no form-action: the login form's answer redirects to the client */
-		MHD_add_response_header(resp, "Content-Security-Policy",
-					"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+		for (i = 0; i < rs.nheaders; i++)   /* Allow, Retry-After, CSP, ... */
+			MHD_add_response_header(resp, rs.headers[i].name, rs.headers[i].value);
 	}
 	r->resp = resp;
 	r->status = (unsigned)rs.status;
@@ -378,6 +377,11 @@ static void process_idms(struct http_server *s, struct req *r)
 static const struct jwks *idms_keys(void *arg)
 {
 	return idms_jwks(arg);
+}
+
+static bool idms_revoked(void *arg, const char *jti)
+{
+	return idms_token_revoked(arg, jti);
 }
 
 static bool is_idms(const struct http_server *s, const struct req *r)
@@ -662,6 +666,7 @@ enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *
 		log_info("access tokens: %zu key(s) from %s", jwks_count(s->jwks), c->jwks_file);
 	} else if (c->idms && !(c->jwks_url && *c->jwks_url)) {
 		s->auth.jwks_fn = idms_keys;
+		s->auth.revoked_fn = idms_revoked;
 		s->auth.jwks_arg = c->idms;
 		log_info("access tokens: the keys of this daemon's identity management server");
 	} else if (c->jwks_url && *c->jwks_url) {

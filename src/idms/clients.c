@@ -183,6 +183,7 @@ enum mcx_err clients_parse(struct idms_clients *cs, const char *spec, char *errb
 		if (!e.l)
 			continue;
 		if (cs->n == IDMS_CLIENTS_MAX) {
+			snprintf(errbuf, errlen, "clients: more than %d", IDMS_CLIENTS_MAX);
 			err = MCX_ELIMIT;
 			break;
 		}
@@ -194,8 +195,6 @@ enum mcx_err clients_parse(struct idms_clients *cs, const char *spec, char *errb
 				 "loopback http URIs, at most %d)", (int)(e.l > 80 ? 80 : e.l), e.p,
 				 IDMS_CLIENT_URIS_MAX);
 	}
-	if (err == MCX_ELIMIT && !cs->n)
-		snprintf(errbuf, errlen, "clients: more than %d", IDMS_CLIENTS_MAX);
 	if (err == MCX_ENOMEM)
 		snprintf(errbuf, errlen, "out of memory");
 	if (err)

@@ -40,7 +40,7 @@ def check(name, cond, detail=""):
         print("ok", name)
     else:
         failed += 1
-        print("not ok", name, "—", str(detail)[:600])
+        print("not ok", name, "—", " ".join(str(detail).split())[:600])
     return cond
 
 

@@ -34,7 +34,7 @@ def check(name, cond, detail=""):
         print("ok", name)
     else:
         failed += 1
-        print("not ok", name, "—", str(detail)[:600])
+        print("not ok", name, "—", " ".join(str(detail).split())[:600])
     return cond
 
 
@@ -504,11 +504,14 @@ def lockout(i):
 
 
 class Short:
-    """A second mcxd: RS256 keys, 1 s codes, 10 s access tokens."""
+    """A second mcxd: RS256 keys, 1 s codes, 10 s access tokens, access
+    tokens for the configured resource servers (the CMS checks its audience)."""
 
     def __init__(self):
         self.d = Mcxd(*IDMS_ARGS, "--idms-code-ttl", "1", "--idms-access-ttl", "10",
-                      "--idms-key-alg", "RS256", "--idms-audit-log", "off", "--token-skew", "1")
+                      "--idms-key-alg", "RS256", "--idms-audit-log", "off", "--token-skew", "1",
+                      "--idms-audiences", "https://cms.example.org https://gms.example.org",
+                      "--token-audience", "https://cms.example.org")
         self.token = {}
 
     def begin(self):
@@ -522,6 +525,11 @@ class Short:
         check("access_ttl_configurable", t.get("expires_in") == 10 and a.get("exp", 0) - a.get("iat", 0) == 10,
               (t.get("expires_in"), a))
         check("rs256_token_accepted_at_cms", i.cms(t.get("access_token", "x")).status == 200)
+        aud = a.get("aud")
+        check("access_aud_is_the_configured_resource_servers",
+              sorted(aud if isinstance(aud, list) else [aud]) == ["https://cms.example.org",
+                                                                  "https://gms.example.org"], aud)
+        check("id_token_aud_still_the_client", jwt_parts(t.get("id_token", ""))[1].get("aud") == CLIENT)
         v, _, r = i.login()
         code = query_of(r.h("location")).get("code")
         check("short_ttl_code_issued", bool(code), r)
@@ -543,7 +551,8 @@ class Short:
         self.stop()
 
     def stop(self):
-        if self.d.proc is not None and self.d.proc.poll() is None:
+        if self.d.proc is not None and not getattr(self.d, "stopped", False):
+            self.d.stopped = True
             rc, err = self.d.stop()
             check("short_daemon_clean_exit", rc == 0, err[-400:])
         self.d.cleanup()
@@ -582,22 +591,24 @@ def audit_log(path, d):
         check("no_secret_in_%s" % name.replace(".", "_"), not leaked, leaked)
 
 
-def rotation(d, audit_path):
+def rotation(d, audit_path, started):
     """Stop mcxd, `mcx idms rotate-keys`, start it again on the same data
     directory and port: the old token keeps working, new ones have a new kid."""
     i = Idms(d)
     t = i.tokens()
     old_kid = jwt_parts(t.get("access_token", ""))[0].get("kid")
     check("token_before_rotation", i.cms(t.get("access_token", "x")).status == 200, t)
+    d.stopped = True
     rc, err = d.stop()
     check("clean_exit_before_rotation", rc == 0, err[-400:])
     r = subprocess.run([MCX, "--data-dir", d.dir, "idms", "rotate-keys"], capture_output=True, timeout=60)
     if r.returncode and re.search(rb"unknown|usage|not supported", r.stderr + r.stdout, re.I):
         skip("key_rotation", "mcx idms rotate-keys not available: %r" % (r.stderr[:200],))
-        return None
+        return
     check("mcx_idms_rotate_keys", r.returncode == 0, r.stderr[-300:])
     d2 = Mcxd(*IDMS_ARGS, "--idms-audit-log", audit_path, data_dir=d.dir)
     d2.port = d.port                       # same issuer URL
+    started.append(d2)
     d2.start()
     i2 = Idms(d2)
     r = curl(i2.iss + "/jwks")
@@ -612,14 +623,13 @@ def rotation(d, audit_path):
     r = i2.refresh(t.get("refresh_token", ""))
     check("refresh_token_survives_restart_and_rotation", r.status == 200
           and jwt_parts(r.json().get("access_token", ""))[0].get("kid") == new_kid, r)
-    return d2
 
 
 def main():
     audit_path = os.path.join(TMP, "audit.log")
     d = Mcxd(*IDMS_ARGS, "--idms-audit-log", audit_path, "--idms-max-failures", "3")
     short = Short()
-    d2 = None
+    started = [d]
     t0 = time.time()
     try:
         short.begin()
@@ -635,15 +645,16 @@ def main():
         scopes_per_account(i)
         lockout(i)
         audit_log(audit_path, d)
-        d2 = rotation(d, audit_path)
+        rotation(d, audit_path, started)
         short.end()
     except Exception as e:  # a crash is one failure, with what is known
         import traceback
         check("no_exception", False, "%s: %s\n%s\n%s" % (type(e).__name__, e, traceback.format_exc()[-800:],
                                                         d.stderr()[-600:]))
     finally:
-        for x in (d2, d):
-            if x is not None and x.proc is not None and x.proc.poll() is None:
+        for x in reversed(started):
+            if x.proc is not None and not getattr(x, "stopped", False):
+                x.stopped = True
                 rc, err = x.stop()
                 check("clean_exit", rc == 0, err[-500:])
         short.stop()
