@@ -220,44 +220,54 @@ static void set_admin(struct mcx_store *st, struct auth_out *out)
 	}
 }
 
-/* RFC 6750 Bearer with a TS 33.180 access token. */
-static int bearer(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
-		  struct auth_out *out)
+enum mcx_err auth_token(const struct auth_conf *c, struct mcx_store *st, const char *tok,
+			size_t len, struct auth_out *out, int64_t *expp)
 {
 	struct jwt_claims cl;
 	struct jwt_expect ex;
 	enum jwt_result r;
-	const char *tok = in->authorization + 7;
 	const struct jwks *ks = c->jwks_fn ? c->jwks_fn(c->jwks_arg) :
 				__atomic_load_n(&c->jwks, __ATOMIC_ACQUIRE);
 
-	while (*tok == ' ')
-		tok++;
 	if (!ks) {
 		out->why = "access tokens are not configured (jwks-file, jwks-url)";
-		out->bearer_error = "invalid_token";
-		return challenge(c, in, false, out);
+		return MCX_EAUTH;
 	}
 	memset(&ex, 0, sizeof(ex));
 	ex.iss = c->token_issuer && *c->token_issuer ? c->token_issuer : NULL;
 	ex.aud = c->token_audience && *c->token_audience ? c->token_audience : NULL;
 	ex.now = (int64_t)time(NULL);
 	ex.skew = c->token_skew;
-	r = jwt_verify(ks, tok, strlen(tok), &ex, &cl);
+	r = jwt_verify(ks, tok, len, &ex, &cl);
 	if (r == JWT_OK && c->revoked_fn && c->revoked_fn(c->jwks_arg, cl.jti)) {
 		out->why = "the token was revoked";
-		out->bearer_error = "invalid_token";
-		return challenge(c, in, false, out);
+		return MCX_EAUTH;
 	}
 	if (r != JWT_OK) {
 		out->why = jwt_result_str(r);
-		out->bearer_error = "invalid_token";
-		return challenge(c, in, false, out);
+		return MCX_EAUTH;
 	}
 	snprintf(out->xui, sizeof(out->xui), "%s", cl.mcptt_id);
 	snprintf(out->scopes, sizeof(out->scopes), "%s", cl.scope);
 	out->token = true;
 	set_admin(st, out);
+	if (expp)
+		*expp = cl.exp;
+	return MCX_OK;
+}
+
+/* RFC 6750 Bearer with a TS 33.180 access token. */
+static int bearer(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
+		  struct auth_out *out)
+{
+	const char *tok = in->authorization + 7;
+
+	while (*tok == ' ')
+		tok++;
+	if (auth_token(c, st, tok, strlen(tok), out, NULL)) {
+		out->bearer_error = "invalid_token";
+		return challenge(c, in, false, out);
+	}
 	return 0;
 }
 

@@ -59,6 +59,13 @@ MCX_WUR enum mcx_err auth_init(struct auth_conf *c, struct mcx_store *st);
 int auth_check(const struct auth_conf *c, struct mcx_store *st, const struct auth_in *in,
 	       struct auth_out *out);
 void auth_out_free(struct auth_out *out);
+/* Validate an access token tok[0..len) exactly as the Bearer scheme does
+ * (key set, issuer, audience, clock skew, revocation). On success out->xui,
+ * scopes, token and admin are set and *expp (may be NULL) gets its "exp"
+ * (0 when absent); MCX_EAUTH with out->why otherwise. Thread-safe. For the
+ * other front ends that take the same tokens (sip/). */
+MCX_WUR enum mcx_err auth_token(const struct auth_conf *c, struct mcx_store *st, const char *tok,
+				size_t len, struct auth_out *out, int64_t *expp);
 /* Is the peer address in the space-separated list? */
 bool auth_peer_trusted(const char *list, const struct sockaddr *peer);
 /* Clean an asserted identity: strip spaces, quotes, display name and <>. */

@@ -118,6 +118,45 @@ static const struct conf_def idms_defs[] = {
 	  "registered clients: \"client_id uri1,uri2; client2 uri\" (also: mcx idms client add)" },
 };
 
+#define P(f) offsetof(struct sip_conf_src, f)
+static const struct conf_def sip_defs[] = {
+	{ "sip", CONF_BOOL, P(enabled), "no", 0, 0,
+	  "run the SIP notifier: SUBSCRIBE/NOTIFY with the xcap-diff event package (RFC 5875)" },
+	{ "sip-listen", CONF_STR, P(listen), "127.0.0.1:5060", 0, 0,
+	  "address:port of the SIP listener (IPv6: [addr]:port)" },
+	{ "sip-transports", CONF_STR, P(transports), "udp tcp", 0, 0,
+	  "SIP transports to listen on: udp, tcp or both" },
+	{ "sip-domain", CONF_STR, P(domain), "", 0, 0,
+	  "Request-URI host of SUBSCRIBEs accepted besides the listen address (the CMS/GMS PSI "
+	  "domain); empty: any" },
+	{ "sip-trusted-proxies", CONF_STR, P(trusted_proxies), "", 0, 0,
+	  "space-separated addresses of the SIP core allowed to assert the subscriber with "
+	  "P-Asserted-Identity (a SUBSCRIBE without an access token)" },
+	{ "sip-xcap-root", CONF_STR, P(xcap_root_uri), "", 0, 0,
+	  "absolute XCAP root URI put in NOTIFY bodies; empty: http(s)://<http-bind>:<http-port><xcap-root>" },
+	{ "sip-min-expires", CONF_INT, P(min_expires), "60", 1, 86400,
+	  "shortest subscription accepted, seconds (423 Interval Too Brief below)" },
+	{ "sip-max-expires", CONF_INT, P(max_expires), "7200", 1, 604800,
+	  "longest subscription granted, seconds (longer requests are shortened)" },
+	{ "sip-default-expires", CONF_INT, P(default_expires), "3600", 1, 604800,
+	  "subscription duration when the SUBSCRIBE has no Expires, seconds" },
+	{ "sip-notify-retries", CONF_INT, P(notify_retries), "3", 0, 100,
+	  "times a NOTIFY is sent again after a timeout (408) or transport failure before the "
+	  "subscription ends" },
+	{ "sip-max-subscriptions", CONF_INT, P(max_subscriptions), "100000", 1, 10000000,
+	  "subscriptions held at once (503 beyond)" },
+	{ "sip-max-entries", CONF_INT, P(max_entries), "32", 1, 10000,
+	  "XCAP URIs in one SUBSCRIBE's resource list" },
+	{ "sip-max-body", CONF_SIZE, P(max_body), "64k", 1024, 16 * 1024 * 1024,
+	  "largest SUBSCRIBE body (413 beyond)" },
+	{ "sip-max-pending", CONF_INT, P(max_pending), "64", 1, 100000,
+	  "changed documents queued for one subscription while a NOTIFY is in flight; beyond, "
+	  "the next NOTIFY carries the full state" },
+	{ "sip-queue-max", CONF_INT, P(queue_max), "100000", 16, 100000000,
+	  "committed changes queued for the SIP thread; beyond, every subscription gets a "
+	  "full-state NOTIFY" },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 enum mcx_err mcx_config_init(struct mcx_config *c)
@@ -128,6 +167,7 @@ enum mcx_err mcx_config_init(struct mcx_config *c)
 	c->parts[2] = (struct conf_part){ "xcap", xcap_defs, N(xcap_defs), &c->xcap };
 	c->parts[3] = (struct conf_part){ "store", store_defs, N(store_defs), &c->store };
 	c->parts[4] = (struct conf_part){ "idms", idms_defs, N(idms_defs), &c->idms };
+	c->parts[5] = (struct conf_part){ "sip", sip_defs, N(sip_defs), &c->sip };
 	return conf_defaults(c->parts, MCX_CONFIG_PARTS);
 }
 

@@ -49,16 +49,34 @@ struct idms_conf_src {
 	char *clients;
 };
 
+/* The SIP notifier (SUBSCRIBE/NOTIFY, xcap-diff); src/sip/server.h. */
+struct sip_conf_src {
+	bool enabled;
+	char *listen;               /* "address:port", UDP and TCP */
+	char *transports;           /* "udp tcp", "udp" or "tcp" */
+	char *domain;               /* Request-URI domain accepted ("" = any) */
+	char *trusted_proxies;      /* peers allowed to assert P-Asserted-Identity */
+	char *xcap_root_uri;        /* xcap-root of NOTIFY bodies ("" = from http-bind) */
+	long long min_expires, max_expires, default_expires;
+	long long notify_retries;
+	long long max_subscriptions;
+	long long max_entries;
+	size_t max_body;
+	long long max_pending;
+	long long queue_max;
+};
+
 struct mcx_config {
 	struct general_conf general;
 	struct http_conf http;
 	struct xcap_conf xcap;
 	struct store_conf store;
 	struct idms_conf_src idms;
-	struct conf_part parts[5];
+	struct sip_conf_src sip;
+	struct conf_part parts[6];
 };
 
-#define MCX_CONFIG_PARTS 5
+#define MCX_CONFIG_PARTS 6
 
 /* Set the tables up and apply the defaults. */
 MCX_WUR enum mcx_err mcx_config_init(struct mcx_config *c);

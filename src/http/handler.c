@@ -242,6 +242,21 @@ static void get_caps(struct xcap_handler *h, const struct xcap_uri *uri,
 	xs_set(&rs->xs, 200, XE_NONE, NULL);
 }
 
+/* The usage's content condition on reading d; false with a 403 in rs->xs. */
+static bool cond_read_ok(struct xcap_handler *h, const struct xcap_usage *u,
+			 const struct xcap_uri *uri, const struct xcap_env *env,
+			 struct store_doc *d, struct xcap_response *rs)
+{
+	struct xmldoc *cix = doc_index(h, d, rs);
+
+	if (!cix || !u->cond || u->cond(u, uri, env, cix, NULL, uri->node, &rs->xs)) {
+		if (rs->xs.http < 400)
+			xs_set(&rs->xs, 403, XE_NONE, "not allowed to read this document");
+		return false;
+	}
+	return true;
+}
+
 static void do_get(struct xcap_handler *h, const struct xcap_usage *u,
 		   const struct xcap_uri *uri, const struct xcap_opctx *oc,
 		   const struct xcap_env *env, const struct grant *g,
@@ -268,15 +283,8 @@ static void do_get(struct xcap_handler *h, const struct xcap_usage *u,
 		return;
 	}
 	rs->doc = d;
-	if (g->cond) {
-		struct xmldoc *cix = doc_index(h, d, rs);
-
-		if (!cix || !u->cond || u->cond(u, uri, env, cix, NULL, uri->node, &rs->xs)) {
-			if (rs->xs.http < 400)
-				xs_set(&rs->xs, 403, XE_NONE, "not allowed to read this document");
-			return;
-		}
-	}
+	if (g->cond && !cond_read_ok(h, u, uri, env, d, rs))
+		return;
 	set_doc_etag(rs, d->etag);
 	if (rq->if_match && !xcap_etag_match(rq->if_match, d->etag, true)) {
 		fail(rs, 412, "If-Match does not match the current ETag%s", "");
@@ -537,6 +545,21 @@ static int intended_ok(struct xcap_handler *h, const struct xcap_identity *who,
 	return 0;
 }
 
+/* What usage hooks see of the requester; org receives their organisation. */
+static void env_init(struct xcap_handler *h, const struct xcap_identity *who, char *org,
+		     size_t orglen, struct xcap_env *env)
+{
+	xcap_xui_org(who->xui, h->conf.default_org, org, orglen);
+	memset(env, 0, sizeof(*env));
+	env->who = who->root ? NULL : who->xui;
+	env->org = who->root ? NULL : org;
+	env->admin = who->admin || who->root;
+	env->get = env_get;
+	env->release = env_release;
+	env->list = env_list;
+	env->arg = h;
+}
+
 void xcap_handle(struct xcap_handler *h, const struct xcap_request *rq,
 		 struct xcap_response *rs)
 {
@@ -574,15 +597,7 @@ void xcap_handle(struct xcap_handler *h, const struct xcap_request *rq,
 		fail(rs, 403, "the access token lacks the scope %s", u->scope);
 		goto out;
 	}
-	xcap_xui_org(rq->who.xui, h->conf.default_org, org, sizeof(org));
-	memset(&env, 0, sizeof(env));
-	env.who = rq->who.root ? NULL : rq->who.xui;
-	env.org = rq->who.root ? NULL : org;
-	env.admin = rq->who.admin || rq->who.root;
-	env.get = env_get;
-	env.release = env_release;
-	env.list = env_list;
-	env.arg = h;
+	env_init(h, &rq->who, org, sizeof(org), &env);
 	if (intended_ok(h, &rq->who, org, rs))
 		goto out;
 	if (u->resolve && u->resolve(u, &uri, &env, put || del, &rs->xs))
@@ -612,4 +627,58 @@ void xcap_handle(struct xcap_handler *h, const struct xcap_request *rq,
 out:
 	xcap_uri_free(&uri);
 	finish(rs);
+}
+
+/* The read decision of a GET without the body: for subscriptions (sip/). */
+static int may_read(struct xcap_handler *h, const struct xcap_identity *who,
+		    struct xcap_uri *uri, struct xcap_response *rs)
+{
+	const struct xcap_usage *u = xcap_usage_find(uri->auid, h->conf.test_usage);
+	struct xcap_env env;
+	struct store_doc *d = NULL;
+	struct grant g;
+	char org[256];
+	enum mcx_err err;
+	bool ok;
+
+	if (!u || u->policy == XCAP_POLICY_READONLY)
+		return fail(rs, 404, "no stored documents of application usage %s here", uri->auid);
+	if (who->scopes && !scope_ok(u, who->scopes))
+		return fail(rs, 403, "the access token lacks the scope %s", u->scope);
+	env_init(h, who, org, sizeof(org), &env);
+	if (u->resolve && u->resolve(u, uri, &env, false, &rs->xs))
+		return rs->xs.http;
+	if (access_check(h, u, uri, &env, who, false, &g, rs))
+		return rs->xs.http;
+	if (!g.cond || uri->collection)
+		return 200;
+	err = store_get(h->store, uri->docpath, &d);
+	if (err)
+		return fail(rs, err == MCX_ENOENT ? 404 : 500, "%s", mcx_strerror(err));
+	ok = cond_read_ok(h, u, uri, &env, d, rs);
+	store_doc_deref(d);
+	return ok ? 200 : rs->xs.http;
+}
+
+int xcap_may_read(struct xcap_handler *h, const struct xcap_identity *who,
+		  const char *target, size_t len, char *docpath_out, size_t outlen)
+{
+	struct xcap_response rs;
+	struct xcap_uri uri;
+	enum xcap_uri_res ur;
+	char eb[160];
+	int rc;
+
+	if (docpath_out && outlen)
+		docpath_out[0] = '\0';
+	ur = xcap_uri_parse(&uri, target, len, h->conf.root, h->conf.max_uri, eb, sizeof(eb));
+	if (ur != XCAP_URI_OK)
+		return ur == XCAP_URI_BAD ? 400 : 404;
+	xcap_response_init(&rs);
+	rc = may_read(h, who, &uri, &rs);
+	if (rc == 200 && docpath_out && outlen)
+		snprintf(docpath_out, outlen, "%s", uri.docpath);
+	xcap_response_free(&rs);
+	xcap_uri_free(&uri);
+	return rc;
 }

@@ -72,6 +72,17 @@ void xcap_handler_init(struct xcap_handler *h, const struct xcap_handler_conf *c
 /* Fill rs for rq. Always sets rs->status; never fails. */
 void xcap_handle(struct xcap_handler *h, const struct xcap_request *rq,
 		 struct xcap_response *rs);
+/* May who read target (a request target as a GET would send it: XCAP root
+ * path, document selector, optional node selector)? Runs the URI parser,
+ * the usage's resolve hook, the access table and the usage's content
+ * condition exactly as a GET, without building a body. Returns 200 when
+ * allowed, else the status the GET would get (400, 401, 403, 404, ...). A
+ * collection ("dir/") gets 200 when the table grants reading in that tree
+ * at all: ask again for each document inside. On 200, docpath_out (may be
+ * NULL) gets the resolved store path (collections end in '/'). Thread-safe
+ * like xcap_handle. */
+int xcap_may_read(struct xcap_handler *h, const struct xcap_identity *who,
+		  const char *target, size_t len, char *docpath_out, size_t outlen);
 void xcap_response_init(struct xcap_response *rs);
 void xcap_response_free(struct xcap_response *rs);
 /* The body bytes to send (view into doc or the owned buffer). */

@@ -747,6 +747,11 @@ fail:
 	return err;
 }
 
+const struct auth_conf *http_server_auth(const struct http_server *s)
+{
+	return &s->auth;
+}
+
 unsigned http_server_port(const struct http_server *s)
 {
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);

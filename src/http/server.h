@@ -11,6 +11,7 @@
 #include "http/handler.h"
 
 struct idms;
+struct auth_conf;
 
 struct http_conf {
 	char *bind;                /* address to listen on */
@@ -43,6 +44,10 @@ struct http_server;
 MCX_WUR enum mcx_err http_server_start(struct http_server **sp, const struct http_conf *c,
 				       struct xcap_handler *h, char *errbuf, size_t errlen);
 void http_server_stop(struct http_server *s);
+/* The authentication settings requests are checked with (the access-token
+ * key set included), for other front ends that validate the same tokens
+ * (auth_token). Valid until http_server_stop(). */
+const struct auth_conf *http_server_auth(const struct http_server *s);
 /* Port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 

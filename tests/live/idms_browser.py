@@ -6,7 +6,8 @@ alice / alice-demo, click the button and land on the loopback redirect
 with a code and the state; exchange the code and read Alice's profile at
 the CMS with the access token. A screenshot of the login page is kept in
 /tmp/idms-login.png. Without chromium (or if it can't start) the browser
-checks are reported as skipped."""
+checks are reported as skipped. MCX_CHROMIUM / MCX_CHROMEDRIVER override
+/usr/bin/chromium and /usr/bin/chromedriver."""
 import base64
 import http.server
 import json

@@ -1,11 +1,19 @@
 """The identity management server's authorization code + PKCE flow driven
-with curl, as the README promises: discovery, the login page, the form POST,
-the token exchange (JWT claims), the tokens at the CMS (right and wrong
-scope), userinfo, refresh-token rotation and reuse detection, revocation;
-the refusals (wrong password, wrong PKCE verifier, replayed code, expired
-code, redirect URI mismatch, unknown client); lockout after repeated
-failures; the audit log (logins and grants, no secrets); key rotation with
-`mcx idms rotate-keys` keeping issued tokens valid."""
+with curl, as the README promises: discovery and JWKS; the login page (form,
+labels, hidden OAuth parameters, no external resources, no script); the form
+POST (302 with the code and the same state); the token exchange (JWT claims
+of the access and id tokens, ES256 signatures checked with openssl); the
+tokens at the CMS/GMS (right scope 200, wrong scope 403 insufficient_scope);
+userinfo; refresh-token rotation and reuse detection; revocation (also of
+the access tokens at the CMS); the refusals (wrong password, unknown user,
+PKCE missing/plain/wrong verifier, replayed code, expired code, redirect URI
+mismatch, unknown client, unsupported response and grant types); scopes
+limited to what the account allows; lockout after repeated failures
+(--idms-max-failures 3); the audit log (logins, grants, refusals, no
+secrets, nor in the access log or stderr); a second daemon with RS256 keys,
+1 s codes, 10 s access tokens and configured audiences; key rotation with
+`mcx idms rotate-keys` between two runs on the same data directory: issued
+tokens keep working, new ones carry the new kid."""
 import json
 import os
 import re
