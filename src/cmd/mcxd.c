@@ -15,6 +15,7 @@
 #include "http/accounts.h"
 #include "xcap/usage.h"
 #include "idms/idms.h"
+#include "core/mem.h"
 
 static void usage(FILE *f)
 {
@@ -215,6 +216,7 @@ static int start_idms(struct mcx_config *cfg, struct mcx_store *st, struct idms 
 {
 	struct idms_conf ic;
 	char issuer[512], eb[512];
+	static char aud[512];   /* lives as long as the daemon */
 	const struct idms_conf_src *c = &cfg->idms;
 
 	if (!c->enabled)
@@ -237,7 +239,20 @@ static int start_idms(struct mcx_config *cfg, struct mcx_store *st, struct idms 
 	ic.key_grace = c->key_grace;
 	ic.max_failures = c->max_failures;
 	ic.lockout = c->lockout;
-	ic.audiences = c->audiences;
+	/* Access tokens are for the resource servers: by default this daemon's
+	 * CMS/GMS (its XCAP root), which then requires that audience. */
+	if (*c->audiences) {
+		snprintf(aud, sizeof(aud), "%s", c->audiences);
+	} else {
+		snprintf(aud, sizeof(aud), "%s://%s:%lld%s",
+			 cfg->http.tls_cert && *cfg->http.tls_cert ? "https" : "http",
+			 cfg->http.bind, cfg->http.port, cfg->xcap.root);
+		if (!*cfg->http.token_audience) {
+			mcx_free(cfg->http.token_audience);
+			cfg->http.token_audience = mcx_strdup(aud);
+		}
+	}
+	ic.audiences = aud;
 	ic.audit_log = c->audit_log;
 	ic.clients = c->clients;
 	if (idms_open(ip, &ic, st, eb, sizeof(eb))) {

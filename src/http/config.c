@@ -111,7 +111,8 @@ static const struct conf_def idms_defs[] = {
 	  "failed logins in a row before the account is locked" },
 	{ "idms-lockout", CONF_INT, I(lockout), "300", 1, 86400, "seconds an account stays locked" },
 	{ "idms-audiences", CONF_STR, I(audiences), "", 0, 0,
-	  "space-separated \"aud\" of access tokens (the resource servers; empty: the client id)" },
+	  "space-separated \"aud\" of access tokens (the resource servers; empty: this daemon's "
+	  "XCAP root URL, which its CMS/GMS then require unless token-audience says otherwise)" },
 	{ "idms-audit-log", CONF_STR, I(audit_log), "-", 0, 0,
 	  "audit log of logins and token grants: file, '-' for stderr, 'off'" },
 	{ "idms-clients", CONF_STR, I(clients), "", 0, 0,
