@@ -34,7 +34,7 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/xcap/*.c src/xcap/usages/*.c src/store/*.c src/http/*.c src/idms/*.c src/sip/*.c)
+LIB_SRC  := $(wildcard src/core/*.c src/xcap/*.c src/xcap/usages/*.c src/store/*.c src/http/*.c src/idms/*.c src/sip/*.c src/patch/*.c)
 SCHEMAS  := $(wildcard schemas/*.xsd) $(wildcard demo/*.xml) demo/manifest
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schemas.o
 MCXD_SRC := src/cmd/mcxd.c
@@ -91,6 +91,12 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC) $(B)/schemas.o
 bench: all
 	$(Q)sh bench/run.sh
 
+PREFIX  ?= /usr/local
+install: $(BIN)/mcxd $(BIN)/mcx
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mcx
+	install -m 0755 $(BIN)/mcxd $(BIN)/mcx $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mcx/
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -101,5 +107,5 @@ lint:
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all test check fuzz bench format lint clean
+.PHONY: all test check fuzz bench format lint clean install
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
