@@ -1,5 +1,6 @@
 /* mcxd: the daemon. Parses configuration, opens the store, starts the roles
- * (XCAP/HTTP now), waits for SIGTERM/SIGINT and shuts down cleanly. */
+ * (XCAP/HTTP, the identity management server, the SIP notifier), waits for
+ * SIGTERM/SIGINT and shuts down cleanly. */
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "http/accounts.h"
 #include "xcap/usage.h"
 #include "idms/idms.h"
+#include "sip/server.h"
 #include "core/mem.h"
 
 static void usage(FILE *f)
@@ -32,6 +34,7 @@ static void usage(FILE *f)
 		"  --check-config    validate the configuration and exit\n"
 		"  --dump-config     print the effective configuration and exit\n"
 		"  --config-doc      print the reference of every key (Markdown) and exit\n"
+		"  --config-example  print a configuration file with every key commented\n"
 		"  --help, -h        this text\n"
 		"  --version         print the version\n"
 		"\n"
@@ -75,6 +78,12 @@ static int parse_args(struct mcx_config *cfg, int argc, char **argv, int *check,
 		}
 		if (!strcmp(a, "--config-doc")) {
 			mcx_config_doc(cfg, stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--config-example")) {
+			printf("# mcxd configuration: every key with its default (mcxd --config-example).\n"
+			       "# Use with: mcxd --config mcxd.conf; any key also works as --key value.\n\n");
+			conf_dump(cfg->parts, MCX_CONFIG_PARTS, stdout, 1);
 			return 1;
 		}
 		if (!strcmp(a, "--config")) {
@@ -266,16 +275,56 @@ static int start_idms(struct mcx_config *cfg, struct mcx_store *st, struct idms 
 	return 0;
 }
 
+/* The SIP notifier, when configured: after the HTTP front (its token keys). */
+static int start_sip(struct mcx_config *cfg, struct xcap_handler *h, struct mcx_store *st,
+		     struct http_server *srv, char *root, size_t rootlen, struct sip_server **sp)
+{
+	const struct sip_conf_src *c = &cfg->sip;
+	struct sip_server_conf sc;
+	char eb[512];
+	bool v6 = strchr(cfg->http.bind, ':') != NULL;
+
+	if (!c->enabled)
+		return 0;
+	if (*c->xcap_root_uri)
+		snprintf(root, rootlen, "%s", c->xcap_root_uri);
+	else
+		snprintf(root, rootlen, "%s://%s%s%s:%u%s",
+			 cfg->http.tls_cert && *cfg->http.tls_cert ? "https" : "http", v6 ? "[" : "",
+			 cfg->http.bind, v6 ? "]" : "", http_server_port(srv), cfg->xcap.root);
+	memset(&sc, 0, sizeof(sc));
+	sc.listen = c->listen;
+	sc.transports = c->transports;
+	sc.domain = c->domain;
+	sc.trusted_proxies = c->trusted_proxies;
+	sc.xcap_root = root;
+	sc.min_expires = (uint32_t)c->min_expires;
+	sc.max_expires = (uint32_t)c->max_expires;
+	sc.default_expires = (uint32_t)c->default_expires;
+	sc.notify_retries = (unsigned)c->notify_retries;
+	sc.max_subscriptions = (size_t)c->max_subscriptions;
+	sc.max_entries = (size_t)c->max_entries;
+	sc.max_body = c->max_body;
+	sc.max_pending = (size_t)c->max_pending;
+	sc.queue_max = (size_t)c->queue_max;
+	if (sip_server_start(sp, &sc, h, st, http_server_auth(srv), eb, sizeof(eb))) {
+		log_err("cannot start the SIP notifier: %s", eb);
+		return -1;
+	}
+	return 0;
+}
+
 static int run(struct mcx_config *cfg)
 {
 	struct mcx_store *st = NULL;
 	struct idms *idms = NULL;
 	struct http_server *srv = NULL;
+	struct sip_server *sip = NULL;
 	struct xcap_handler h;
 	struct xcap_handler_conf hc;
 	struct store_opts so;
 	sigset_t set;
-	char eb[512];
+	char eb[512], sip_root[600];
 	int sig = 0, rc = 1;
 
 	if (xcap_usages_init(eb, sizeof(eb))) {
@@ -305,6 +354,8 @@ static int run(struct mcx_config *cfg)
 		log_err("%s", eb);
 		goto out;
 	}
+	if (start_sip(cfg, &h, st, srv, sip_root, sizeof(sip_root), &sip))
+		goto out;
 	print_banner(cfg, http_server_port(srv));
 	for (;;) {
 		if (sigwait(&set, &sig))
@@ -318,6 +369,7 @@ static int run(struct mcx_config *cfg)
 	log_info("signal %d: shutting down", sig);
 	rc = 0;
 out:
+	sip_server_stop(sip);
 	http_server_stop(srv);
 	idms_close(idms);
 	store_close(st);

@@ -200,6 +200,7 @@ enum mcx_err conf_parse(const struct conf_part *parts, size_t nparts,
 		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
 		size_t ll = nl ? (size_t)(nl - l) : len - pos;
 		size_t i = 0, k = 0, v = 0;
+		bool quoted;
 		enum mcx_err err;
 
 		pos += ll + (nl ? 1 : 0);
@@ -223,7 +224,8 @@ enum mcx_err conf_parse(const struct conf_part *parts, size_t nparts,
 		key[k] = '\0';
 		while (i < ll && (isspace((unsigned char)l[i]) || l[i] == '='))
 			i++;
-		if (i < ll && l[i] == '"') {
+		quoted = i < ll && l[i] == '"';
+		if (quoted) {
 			i++;
 			while (i < ll && l[i] != '"')
 				val[v++] = l[i++];
@@ -238,7 +240,7 @@ enum mcx_err conf_parse(const struct conf_part *parts, size_t nparts,
 				v--;
 		}
 		val[v] = '\0';
-		if (!v) {
+		if (!v && !quoted) {   /* "" is an empty string, nothing at all is a mistake */
 			snprintf(errbuf, errlen, "%s:%u: %s: missing value", fname, line, key);
 			return MCX_EINVAL;
 		}

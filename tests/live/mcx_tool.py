@@ -88,7 +88,15 @@ def mcxd_cli(tmp):
     with open("docs/config.md") as f:
         doc = f.read()
     check("docs_config_md_is_current", r.returncode == 0 and r.stdout.decode() in doc,
-          "regenerate docs/config.md from mcxd --config-doc")
+          "regenerate docs/config.md: sh scripts/gen-config-doc.sh")
+    r = subprocess.run([mcxd, "--config-example"], capture_output=True, timeout=10)
+    with open("etc/mcxd.conf") as f:
+        example = f.read()
+    check("etc_mcxd_conf_is_current", r.returncode == 0 and r.stdout.decode() == example,
+          "regenerate etc/mcxd.conf: sh scripts/gen-config-doc.sh")
+    r = subprocess.run([mcxd, "--config", "etc/mcxd.conf", "--check-config"], capture_output=True,
+                       timeout=10)
+    check("etc_mcxd_conf_loads", r.returncode == 0, r.stderr.decode())
 
 
 def main():
