@@ -6,7 +6,7 @@
 #   make bench      benchmark against nginx (see bench/README.md)
 #   make V=1        show commands
 
-PKGS    := libmicrohttpd libxml-2.0 sqlite3 libcrypto libcurl jansson libargon2 libre
+PKGS    := libmicrohttpd libxml-2.0 sqlite3 libcrypto libcurl jansson libargon2 libre libwbxml2
 CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)
@@ -34,7 +34,7 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/xcap/*.c src/xcap/usages/*.c src/store/*.c src/http/*.c src/idms/*.c src/sip/*.c src/patch/*.c)
+LIB_SRC  := $(wildcard src/core/*.c src/xcap/*.c src/xcap/usages/*.c src/store/*.c src/http/*.c src/idms/*.c src/sip/*.c src/patch/*.c src/dm/*.c)
 SCHEMAS  := $(wildcard schemas/*.xsd) $(wildcard demo/*.xml) demo/manifest
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schemas.o
 MCXD_SRC := src/cmd/mcxd.c

@@ -1,5 +1,6 @@
 /* Child node lists (elements, text, comments, PIs) over an xmldoc index. */
 #include <string.h>
+#include <strings.h>
 
 #include "patch/pnode.h"
 #include "core/mem.h"
@@ -41,12 +42,14 @@ static bool starts(const char *p, size_t i, size_t b, const char *lit)
 	return b - i >= l && !memcmp(p + i, lit, l);
 }
 
-/* End of the markup starting at i that ends with term (searched from i, as
- * the xmldoc scanner does); 0 when absent before b. */
-static size_t past(const char *p, size_t i, size_t b, const char *term)
+/* End of the markup starting at i with an opener of ol bytes and ending with
+ * term, searched after the opener (so "<!-->" is no comment, as for an XML
+ * parser; the xmldoc scanner is laxer there, and a document where the two
+ * disagree gives MCX_EINVAL below); 0 when absent before b. */
+static size_t past(const char *p, size_t i, size_t b, size_t ol, const char *term)
 {
 	size_t l = strlen(term);
-	const char *hit = memmem(p + i, b - i, term, l);
+	const char *hit = i + ol <= b ? memmem(p + i + ol, b - i - ol, term, l) : NULL;
 
 	return hit ? (size_t)(hit - p) + l : 0;
 }
@@ -69,7 +72,7 @@ static enum mcx_err gap(struct plist *l, const char *p, size_t i, size_t b, bool
 				ts = SIZE_MAX;
 				cdata = false;
 			}
-			e = past(p, i, b, com ? "-->" : "?>");
+			e = past(p, i, b, com ? 4 : 2, com ? "-->" : "?>");
 			if (!e)
 				return MCX_EINVAL;
 			err = push(l, com ? PN_COMMENT : PN_PI, i, e, XEL_NONE, false);
@@ -81,7 +84,7 @@ static enum mcx_err gap(struct plist *l, const char *p, size_t i, size_t b, bool
 				return MCX_EINVAL;
 			i++;
 		} else if (starts(p, i, b, "<![CDATA[")) {
-			e = past(p, i, b, "]]>");
+			e = past(p, i, b, 9, "]]>");
 			if (!e)
 				return MCX_EINVAL;
 			if (ts == SIZE_MAX)
@@ -111,7 +114,7 @@ static size_t prolog_start(const struct xmldoc *d)
 	if (d->len >= 3 && !memcmp(d->buf, "\xEF\xBB\xBF", 3))
 		i = 3;
 	if (d->len - i >= 6 && !memcmp(d->buf + i, "<?xml", 5) && pnode_is_ws(d->buf[i + 5])) {
-		size_t e = past(d->buf, i, d->root_prolog_end, "?>");
+		size_t e = past(d->buf, i, d->root_prolog_end, 2, "?>");
 
 		if (e)
 			i = e;
@@ -231,11 +234,11 @@ static size_t skip_special(const char *p, size_t i, size_t n)
 	size_t e = 0;
 
 	if (starts(p, i, n, "<!--"))
-		e = past(p, i, n, "-->");
+		e = past(p, i, n, 4, "-->");
 	else if (starts(p, i, n, "<![CDATA["))
-		e = past(p, i, n, "]]>");
+		e = past(p, i, n, 9, "]]>");
 	else if (starts(p, i, n, "<?"))
-		e = past(p, i, n, "?>");
+		e = past(p, i, n, 2, "?>");
 	else
 		return 0;
 	return e ? e - i : n - i;
@@ -300,7 +303,7 @@ bool pnode_strval_eq(const struct xmldoc *d, uint32_t el, const char *v, size_t 
 		size_t ol, rl, e;
 
 		if (starts(p, i, n, "<![CDATA[")) {
-			e = past(p, i, n, "]]>");
+			e = past(p, i, n, 9, "]]>");
 			if (!e || !feed(p + i + 9, e - i - 12, v, vl, &j))
 				return false;
 			i = e;
@@ -328,4 +331,35 @@ struct pl pnode_pi_target(const char *p, size_t n)
 	while (i < n && !pnode_is_ws(p[i]) && p[i] != '?')
 		i++;
 	return pl_make(p + 2, i > 2 ? i - 2 : 0);
+}
+
+/* No XML declaration, or one that says UTF-8. */
+static bool encoding_ok(const char *p, size_t n)
+{
+	size_t i = n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3) ? 3 : 0, e, k;
+	const char *end, *enc;
+	char q;
+
+	if (n - i < 6 || memcmp(p + i, "<?xml", 5) || !pnode_is_ws(p[i + 5]))
+		return true;
+	end = memmem(p + i, n - i, "?>", 2);
+	if (!end)
+		return false;
+	e = (size_t)(end - p);
+	enc = memmem(p + i, e - i, "encoding", 8);
+	if (!enc)
+		return true;
+	k = (size_t)(enc - p) + 8;
+	while (k < e && (pnode_is_ws(p[k]) || p[k] == '='))
+		k++;
+	if (k >= e || (p[k] != '"' && p[k] != '\''))
+		return false;
+	q = p[k++];
+	return (e - k > 5 && !strncasecmp(p + k, "utf-8", 5) && p[k + 5] == q) ||
+	       (e - k > 4 && !strncasecmp(p + k, "utf8", 4) && p[k + 4] == q);
+}
+
+bool pnode_charset_ok(const char *p, size_t n)
+{
+	return xml_utf8_ok(p, n) && encoding_ok(p, n);
 }

@@ -49,6 +49,8 @@ bool pnode_raw_ws(const char *p, size_t n);
 bool pnode_refs_ok(const char *p, size_t n);
 /* Is the string value of element el (its decoded descendant text) v? */
 bool pnode_strval_eq(const struct xmldoc *d, uint32_t el, const char *v, size_t vl);
+/* UTF-8 bytes, with no XML declaration or one that says UTF-8. */
+bool pnode_charset_ok(const char *p, size_t n);
 /* Target name of the processing instruction starting at p. */
 struct pl pnode_pi_target(const char *p, size_t n);
 

@@ -5,8 +5,6 @@
 #include "core/mem.h"
 #include "core/banned.h"
 
-#define XML_NS_URI "http://www.w3.org/XML/1998/namespace"
-
 /* An XML NameChar or ':'; bytes of UTF-8 sequences are let through. */
 static bool name_char(char c)
 {
@@ -16,7 +14,7 @@ static bool name_char(char c)
 	       u == '-' || u == '.' || u == '_' || u == ':' || u >= 0x80;
 }
 
-static bool ncname_ok(struct pl n)
+bool psel_ncname_ok(struct pl n)
 {
 	size_t i;
 
@@ -28,18 +26,18 @@ static bool ncname_ok(struct pl n)
 	return true;
 }
 
-static bool qname_split(struct pl q, struct pl *prefix, struct pl *local)
+bool psel_qname_split(struct pl q, struct pl *prefix, struct pl *local)
 {
 	const char *c = memchr(q.p, ':', q.l);
 
 	if (!c) {
 		*prefix = pl_make(q.p, 0);
 		*local = q;
-		return ncname_ok(q);
+		return psel_ncname_ok(q);
 	}
 	*prefix = pl_make(q.p, (size_t)(c - q.p));
 	*local = pl_make(c + 1, q.l - prefix->l - 1);
-	return ncname_ok(*prefix) && ncname_ok(*local);
+	return psel_ncname_ok(*prefix) && psel_ncname_ok(*local);
 }
 
 /* End of the step starting at i: the next '/' outside literals and brackets. */
@@ -128,7 +126,7 @@ static bool parse_pred(struct pl t, size_t *i, struct psel_pred *pr, bool only_p
 
 		*i += at;
 		nl = name_len(t, *i);
-		if (!qname_split(pl_make(t.p + *i, nl), &pr->prefix, &pr->local))
+		if (!psel_qname_split(pl_make(t.p + *i, nl), &pr->prefix, &pr->local))
 			return false;
 		pr->kind = at ? PP_ATTR : PP_CHILD;
 		*i += nl;
@@ -165,7 +163,7 @@ static bool parse_pi(struct pl t, struct psel_step *st)
 
 	st->kind = PS_PI;
 	if (i < t.l && t.p[i] != ')') {
-		if (!literal(t, &i, &st->local) || !ncname_ok(st->local))
+		if (!literal(t, &i, &st->local) || !psel_ncname_ok(st->local))
 			return false;
 	}
 	if (i >= t.l || t.p[i] != ')')
@@ -188,12 +186,12 @@ static bool parse_step(struct pl t, struct psel_step *st, bool last)
 		return last && parse_pi(t, st);
 	if (t.l && t.p[0] == '@') {
 		st->kind = PS_ATTR;
-		return last && qname_split(pl_make(t.p + 1, t.l - 1), &st->prefix, &st->local);
+		return last && psel_qname_split(pl_make(t.p + 1, t.l - 1), &st->prefix, &st->local);
 	}
 	if (pl_startswith(t, "namespace::")) {
 		st->kind = PS_NS;
 		st->prefix = pl_make(t.p + 11, t.l - 11);
-		return last && ncname_ok(st->prefix);
+		return last && psel_ncname_ok(st->prefix);
 	}
 	st->kind = PS_ELEM;
 	if (t.l && t.p[0] == '*') {
@@ -201,7 +199,7 @@ static bool parse_step(struct pl t, struct psel_step *st, bool last)
 		return parse_preds(t, 1, st, false);
 	}
 	nl = name_len(t, 0);
-	if (!qname_split(pl_make(t.p, nl), &st->prefix, &st->local))
+	if (!psel_qname_split(pl_make(t.p, nl), &st->prefix, &st->local))
 		return false;
 	return parse_preds(t, nl, st, false);
 }

@@ -57,6 +57,10 @@ MCX_WUR enum mcx_err psel_parse(struct psel *ps, const char *s, size_t len,
 				enum patch_error *code);
 void psel_free(struct psel *ps);
 
+/* XML Namespaces NCName / QName checks (ASCII rules; UTF-8 bytes let through). */
+bool psel_ncname_ok(struct pl n);
+bool psel_qname_split(struct pl q, struct pl *prefix, struct pl *local);
+
 /* Resolve the step prefixes in scope of element op of patch pd, against the
  * namespaces of target document d. MCX_EINVAL: a prefix is unbound. */
 MCX_WUR enum mcx_err psel_bind(struct psel *ps, const struct xmldoc *pd, uint32_t op,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/pl.h"
 #include "sip/body.h"
 #include "sip/limits.h"
 #include "sip/multipart.h"
@@ -21,8 +22,10 @@ void sip_body_free(struct sip_body *b)
 	memset(b, 0, sizeof(*b));
 }
 
-bool sip_body_type_ok(struct pl ctype)
+bool sip_body_type_ok(const char *p, size_t n)
 {
+	struct pl ctype = pl_make(p, n);
+
 	return mime_type_is(ctype, MIME_MULTIPART) || mime_type_is(ctype, MIME_RLS);
 }
 
@@ -81,11 +84,13 @@ static enum mcx_err index_part(struct pl part, struct xmldoc **dp, char *errbuf,
 				     false };
 	char eb[128];
 
-	if (xmldoc_index(dp, part.p, part.l, &lim, eb, sizeof(eb))) {
+	enum mcx_err err = xmldoc_index(dp, part.p, part.l, &lim, eb, sizeof(eb));
+
+	if (err && err != MCX_ENOMEM) {
 		snprintf(errbuf, errlen, "malformed XML body: %s", eb);
 		return MCX_EINVAL;
 	}
-	return MCX_OK;
+	return err;
 }
 
 /* <mcpttinfo><mcptt-Params><mcptt-access-token type="Normal"><mcpttString>
@@ -215,9 +220,12 @@ static enum mcx_err multipart(struct sip_body *b, struct pl ctype, struct pl bod
 	return err;
 }
 
-enum mcx_err sip_body_parse(struct sip_body *b, struct pl ctype, struct pl body,
-			    size_t max_entries, char *errbuf, size_t errlen)
+enum mcx_err sip_body_parse(struct sip_body *b, const char *ct, size_t ctlen,
+			    const char *bytes, size_t len, size_t max_entries,
+			    char *errbuf, size_t errlen)
 {
+	struct pl ctype = pl_make(ct, ctlen), body = pl_make(bytes, len);
+
 	memset(b, 0, sizeof(*b));
 	if (!body.l)
 		return fail(errbuf, errlen, MCX_ENOENT, "no body: the resource list is missing");

@@ -11,7 +11,6 @@
 #include <stddef.h>
 
 #include "mcx/mcx.h"
-#include "core/pl.h"
 
 #define MIME_MULTIPART    "multipart/mixed"
 #define MIME_MCPTT_INFO   "application/vnd.3gpp.mcptt-info+xml"
@@ -30,10 +29,11 @@ struct sip_body {
  * MCX_ENOENT no resource list (or an empty one), MCX_EINVAL malformed or
  * an unsupported media type, MCX_ELIMIT more than max_entries URIs,
  * MCX_EAUTH a token this server cannot use (encrypted), MCX_ENOMEM. */
-MCX_WUR enum mcx_err sip_body_parse(struct sip_body *b, struct pl ctype, struct pl body,
-				    size_t max_entries, char *errbuf, size_t errlen);
+MCX_WUR enum mcx_err sip_body_parse(struct sip_body *b, const char *ctype, size_t ctlen,
+				    const char *body, size_t len, size_t max_entries,
+				    char *errbuf, size_t errlen);
 void sip_body_free(struct sip_body *b);
-/* Is ctype a body type sip_body_parse understands? */
-bool sip_body_type_ok(struct pl ctype);
+/* Is ctype[0..ctlen) a body type sip_body_parse understands? */
+bool sip_body_type_ok(const char *ctype, size_t ctlen);
 
 #endif

@@ -1,8 +1,13 @@
-/* SUBSCRIBE header checks: Event, Accept, Expires. */
+/* The SUBSCRIBE decision: headers, body, identity, scope. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#define LOG_MODULE "sip"
+#include "core/log.h"
+#include "core/pl.h"
+#include "sip/body.h"
+#include "sip/scope.h"
 #include "sip/subscribe.h"
 
 /* The next ';'-separated item of *rest (trimmed), false at the end. */
@@ -39,9 +44,9 @@ static void split_param(struct pl item, struct pl *name, struct pl *val)
 	}
 }
 
-bool sip_event_parse(struct pl value, struct sip_event *ev)
+bool sip_event_parse(const char *p, size_t l, struct sip_event *ev)
 {
-	struct pl rest = value, item, name, val;
+	struct pl rest = pl_make(p, l), item, name, val;
 
 	memset(ev, 0, sizeof(*ev));
 	if (!next_item(&rest, ';', &item) || !pl_eqcase(item, PL(SIP_EVENT_PACKAGE)))
@@ -65,9 +70,9 @@ bool sip_event_parse(struct pl value, struct sip_event *ev)
 	return true;
 }
 
-bool sip_accept_ok(struct pl accept)
+bool sip_accept_ok(const char *p, size_t l)
 {
-	struct pl rest = accept, item;
+	struct pl rest = pl_make(p, l), item;
 
 	while (next_item(&rest, ',', &item)) {
 		const char *semi = memchr(item.p, ';', item.l);
@@ -90,22 +95,176 @@ static bool all_digits(struct pl v)
 	return v.l > 0;
 }
 
-int sip_expires_grant(const struct sip_expiry *c, bool present, struct pl value,
-		      uint32_t *granted)
+int sip_expires_grant(const struct sip_policy *c, const char *p, size_t l, uint32_t *granted)
 {
+	struct pl value = pl_trim(pl_make(p, l));
 	long long v;
 
-	if (!present) {
-		*granted = c->dfl < c->max ? c->dfl : c->max;
+	if (!p) {
+		*granted = c->default_expires < c->max_expires ? c->default_expires : c->max_expires;
 		return 0;
 	}
-	value = pl_trim(value);
 	/* RFC 3261 §20.19: a value too large for 32 bits is read as its maximum */
 	v = value.l > 10 && all_digits(value) ? (long long)UINT32_MAX : pl_u64(value);
 	if (v < 0)
 		return 400;
-	if (v > 0 && v < (long long)c->min)
+	if (v > 0 && v < (long long)c->min_expires)
 		return 423;
-	*granted = v > (long long)c->max ? c->max : (uint32_t)v;
+	*granted = v > (long long)c->max_expires ? c->max_expires : (uint32_t)v;
 	return 0;
+}
+
+static void refuse(struct sip_subscribe_out *out, int status, const char *reason,
+		   const char *why)
+{
+	out->status = status;
+	out->reason = reason;
+	snprintf(out->why, sizeof(out->why), "%s", why);
+}
+
+/* Event, Accept and Expires; false when refused (out says how). */
+static bool headers_ok(const struct sip_policy *p, const struct sip_subscribe_in *in,
+		       bool check_accept, struct sip_subscribe_out *out)
+{
+	int rc;
+
+	if (!in->event.p || !sip_event_parse(in->event.p, in->event.l, &out->ev)) {
+		refuse(out, 489, "Bad Event", "only the xcap-diff event package is served here");
+		return false;
+	}
+	if (check_accept && in->accept.p && !sip_accept_ok(in->accept.p, in->accept.l)) {
+		refuse(out, 406, "Not Acceptable", "notifications are " MIME_XCAP_DIFF);
+		return false;
+	}
+	rc = sip_expires_grant(p, in->expires.p, in->expires.l, &out->expires);
+	if (rc == 423) {
+		out->min_expires = p->min_expires;
+		refuse(out, 423, "Interval Too Brief", "the subscription is too short");
+	} else if (rc) {
+		refuse(out, 400, "Bad Request", "malformed Expires");
+	}
+	return !rc;
+}
+
+/* The body's token and URIs; false when refused. */
+static bool body_ok(const struct sip_policy *p, const struct sip_subscribe_in *in,
+		    struct sip_body *b, struct sip_subscribe_out *out)
+{
+	char why[160];
+	enum mcx_err err;
+
+	if (!in->body.p || !in->body.l) {
+		refuse(out, 400, "Missing Body", "the SUBSCRIBE has no body: the resource list is missing");
+		return false;
+	}
+	if (in->body.l > p->max_body) {
+		refuse(out, 413, "Request Entity Too Large", "the body exceeds sip-max-body");
+		return false;
+	}
+	if (!in->ctype.p || !sip_body_type_ok(in->ctype.p, in->ctype.l)) {
+		refuse(out, 415, "Unsupported Media Type",
+		       "the body must be multipart/mixed or application/resource-lists+xml");
+		return false;
+	}
+	err = sip_body_parse(b, in->ctype.p, in->ctype.l, in->body.p, in->body.l, p->max_entries,
+			     why, sizeof(why));
+	if (err == MCX_ENOMEM)
+		refuse(out, 500, "Server Internal Error", "out of memory");
+	else if (err == MCX_EAUTH)
+		refuse(out, 403, "Forbidden", why);
+	else if (err)
+		refuse(out, 400, "Bad Request", why);
+	return !err;
+}
+
+/* The subscriber: the token's MCPTT ID, else the SIP core's assertion. */
+static bool who_ok(const struct sip_policy *p, const struct sip_subscribe_in *in,
+		   const struct sip_body *b, struct sip_subscribe_out *out)
+{
+	char why[160], msg[200];
+
+	if (b->token) {
+		if (!sip_who_token(&out->who, p->auth, p->store, b->token, why, sizeof(why)))
+			return true;
+		snprintf(msg, sizeof(msg), "access token refused: %s", why);
+		refuse(out, 403, "Forbidden", msg);
+		return false;
+	}
+	if (in->asserted && !sip_who_asserted(&out->who, p->store, in->asserted))
+		return true;
+	refuse(out, 403, "Forbidden", in->asserted ? "unusable P-Asserted-Identity" :
+	       "no access token in the body and no identity asserted by a trusted SIP core");
+	return false;
+}
+
+void sip_subscribe_new(const struct sip_policy *p, const struct sip_subscribe_in *in,
+		       struct sip_subscribe_out *out)
+{
+	struct sip_body b;
+	enum mcx_err err;
+
+	memset(out, 0, sizeof(*out));
+	memset(&b, 0, sizeof(b));
+	if (!headers_ok(p, in, true, out) || !body_ok(p, in, &b, out) || !who_ok(p, in, &b, out))
+		goto out;
+	err = scope_build(&out->scope, p->h, &out->who, b.uris, b.nuris, &out->refused);
+	if (err == MCX_ENOENT)
+		refuse(out, 403, "Forbidden", "none of the listed resources may be read by the subscriber");
+	else if (err)
+		refuse(out, 500, "Server Internal Error", mcx_strerror(err));
+	else
+		refuse(out, 200, "OK", "");
+out:
+	sip_body_free(&b);
+}
+
+/* A refresh's optional new token: same MCPTT ID only. Its body needs no
+ * resource list (the scope stays as subscribed). */
+static bool new_token_ok(const struct sip_policy *p, const struct sip_subscribe_in *in,
+			 const struct sip_who *cur, struct sip_subscribe_out *out)
+{
+	struct sip_body b;
+	char why[160];
+	enum mcx_err err;
+	bool ok = true;
+
+	if (!in->body.p || !in->body.l)
+		return true;
+	if (in->body.l > p->max_body || !in->ctype.p || !sip_body_type_ok(in->ctype.p, in->ctype.l))
+		return body_ok(p, in, &b, out);   /* refuses as for a new subscription */
+	err = sip_body_parse(&b, in->ctype.p, in->ctype.l, in->body.p, in->body.l, p->max_entries,
+			     why, sizeof(why));
+	if (err && err != MCX_ENOENT) {
+		refuse(out, err == MCX_EAUTH ? 403 : err == MCX_ENOMEM ? 500 : 400,
+		       err == MCX_EAUTH ? "Forbidden" : err == MCX_ENOMEM ? "Server Internal Error" :
+		       "Bad Request", why);
+		ok = false;
+	} else if (b.token) {
+		ok = who_ok(p, in, &b, out);
+		if (ok && strcmp(out->who.xui, cur->xui)) {
+			refuse(out, 403, "Forbidden", "the new access token names another MCPTT ID");
+			ok = false;
+		}
+		out->who_changed = ok;
+	}
+	sip_body_free(&b);
+	return ok;
+}
+
+void sip_subscribe_refresh(const struct sip_policy *p, const struct sip_subscribe_in *in,
+			   const struct sip_who *cur, struct sip_subscribe_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!headers_ok(p, in, false, out))
+		return;
+	if (!new_token_ok(p, in, cur, out))
+		return;
+	/* unsubscribing needs no valid token */
+	if (out->expires && !out->who_changed && cur->token && cur->token_exp &&
+	    cur->token_exp <= in->now) {
+		refuse(out, 403, "Forbidden", "the access token has expired");
+		out->terminate = true;
+		return;
+	}
+	refuse(out, 200, "OK", "");
 }

@@ -22,6 +22,8 @@ extern const struct test tests_jwt[];
 extern const struct test tests_group_schema[];
 extern const struct test tests_mcptt_schemas[];
 extern const struct test tests_idms[];
+extern const struct test tests_patch[];
+extern const struct test tests_sip[];
 
 static const struct test *const tables[] = {
 	tests_core, tests_uri, tests_selector, tests_xmldoc, tests_ops,
@@ -29,6 +31,8 @@ static const struct test *const tables[] = {
 	tests_group_schema,
 	tests_mcptt_schemas,
 	tests_idms,
+	tests_patch,
+	tests_sip,
 };
 
 void test_fail(struct test_ctx *t, const char *file, int line, const char *fmt, ...)
