@@ -28,7 +28,7 @@ static void check(const struct sip_body *b, size_t max)
 
 static void headers(const char *p, size_t n)
 {
-	struct sip_policy pol = { .min_expires = 60, .max_expires = 7200, .default_expires = 3600 };
+	struct sip_policy pol = {.min_expires = 60, .max_expires = 7200, .default_expires = 3600};
 	struct sip_event ev;
 	uint32_t g;
 
@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mp_boundary(pl_make(p, ctlen), &bnd) &&
 	    !mp_split(pl_make(body, blen), bnd, parts, SIP_MULTIPART_MAX_PARTS, &n))
 		for (i = 0; i < n; i++)
-			if (parts[i].body.p < body || parts[i].body.p + parts[i].body.l > body + blen)
+			if (parts[i].body.p < body ||
+			    parts[i].body.p + parts[i].body.l > body + blen)
 				abort();
 	if (!sip_body_parse(&b, p, ctlen, body, blen, 16, eb, sizeof(eb)))
 		check(&b, 16);

@@ -234,7 +234,7 @@ static enum mcx_err data_copy(struct dm_msg *m, struct dm_data **dst, const stru
 	return dm_data_set(m, dst, s->kind, s->p, s->len);
 }
 
-static enum mcx_err item_copy(struct dm_msg *m, struct dm_cmd *c, const struct dm_item *s)
+enum mcx_err dm_item_copy(struct dm_msg *m, struct dm_cmd *c, const struct dm_item *s)
 {
 	struct dm_item *d = NULL;
 	enum mcx_err err;
@@ -305,7 +305,7 @@ enum mcx_err dm_cmd_copy(struct dm_msg *m, struct dm_cmd *parent, const struct d
 	if (!err)
 		err = cmd_fields_copy(m, d, src);
 	for (it = src->items; it && !err; it = it->next)
-		err = item_copy(m, d, it);
+		err = dm_item_copy(m, d, it);
 	for (ch = src->children; ch && !err; ch = ch->next)
 		err = dm_cmd_copy(m, d, ch, NULL);
 	if (!err && cmdp)

@@ -177,6 +177,8 @@ MCX_WUR enum mcx_err dm_status_add(struct dm_msg *m, uint32_t cmd_id, uint32_t m
 MCX_WUR enum mcx_err dm_cmd_copy(struct dm_msg *m, struct dm_cmd *parent,
 				 const struct dm_cmd *src, struct dm_cmd **cmdp);
 MCX_WUR enum mcx_err dm_hdr_copy(struct dm_msg *m, const struct dm_hdr *src);
+/* Deep copy of one item appended to c. */
+MCX_WUR enum mcx_err dm_item_copy(struct dm_msg *m, struct dm_cmd *c, const struct dm_item *src);
 /* The MCX_ENOMEM / MCX_ELIMIT behind a failed builder call. */
 enum mcx_err dm_msg_err(const struct dm_msg *m);
 

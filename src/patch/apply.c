@@ -93,7 +93,9 @@ static enum mcx_err find_container(struct applier *ap)
 			nel++;
 			el = ch.v[k].el;
 		} else if (ch.v[k].kind == PN_TEXT) {
-			other |= !pnode_text_ws(pd->buf + ch.v[k].start, ch.v[k].end - ch.v[k].start);
+			const struct pnode *t = &ch.v[k];
+
+			other |= !pnode_text_ws(pd->buf + t->start, t->end - t->start);
 		}
 	}
 	pnodes_free(&ch);
@@ -296,7 +298,8 @@ static enum mcx_err run_ops(struct applier *ap)
 						ap->pd->els[n->el].qname.l),
 					  ap->pd->els[n->el].qname.p);
 		else if (++nops > ap->max_ops)
-			err = status_limit(ap->st, PATCH_E_INVALID_DIFF_FORMAT, "the number of operations");
+			err = status_limit(ap->st, PATCH_E_INVALID_DIFF_FORMAT,
+					   "the number of operations");
 		else
 			err = run_op(ap, n->el);
 	}

@@ -48,7 +48,8 @@ static void items(const struct xmldoc *d, const struct pnodes *c, struct aitem *
 		if (nd->kind == PN_ELEM) {
 			const struct xel *x = &d->els[nd->el];
 
-			a->stag = pl_make(d->buf + x->start, x->stag_end - x->start - (x->empty ? 2 : 1));
+			a->stag = pl_make(d->buf + x->start,
+					  x->stag_end - x->start - (x->empty ? 2 : 1));
 			a->qname = x->qname;
 		}
 		align_hash(a);

@@ -159,7 +159,8 @@ static enum mcx_err add_nodes(struct actx *a, const struct ptarget *t, enum appl
 	buf_init(&ins, a->nb->max);
 	err = build_content(a, parent, &ins);
 	if (!err && (pos == POS_NONE || pos == POS_PREPEND)) {
-		err = insert_into(a, t->el, pos == POS_PREPEND, pl_make(ins.p ? ins.p : "", ins.len));
+		err = insert_into(a, t->el, pos == POS_PREPEND,
+				  pl_make(ins.p ? ins.p : "", ins.len));
 	} else if (!err) {
 		at = pos == POS_BEFORE ? t->node.start : t->node.end;
 		err = splice(a, at, at, &(struct pl){ ins.p ? ins.p : "", ins.len }, 1);
@@ -279,7 +280,8 @@ static enum mcx_err add_attr(struct actx *a, uint32_t e, struct pl qn)
 	enum mcx_err err;
 
 	if (!psel_qname_split(qn, &prefix, &local))
-		return status_fail(a->st, PATCH_E_INVALID_DIFF_FORMAT, "a bad attribute name in type");
+		return status_fail(a->st, PATCH_E_INVALID_DIFF_FORMAT,
+				   "a bad attribute name in type");
 	if (pl_eqs(qn, "xmlns") || pl_eqs(prefix, "xmlns"))
 		return status_fail(a->st, PATCH_E_INVALID_DIFF_FORMAT,
 				   "namespaces are added with type=\"namespace::prefix\"");
@@ -311,7 +313,8 @@ static enum mcx_err add_ns(struct actx *a, uint32_t e, struct pl prefix)
 
 	if (!psel_ncname_ok(prefix))
 		return status_fail(a->st, PATCH_E_INVALID_DIFF_FORMAT, "a bad prefix in type");
-	if (pl_eqs(prefix, "xml") || pl_eqs(prefix, "xmlns") || own_decl(a->d, e, prefix) != XEL_NONE)
+	if (pl_eqs(prefix, "xml") || pl_eqs(prefix, "xmlns") ||
+	    own_decl(a->d, e, prefix) != XEL_NONE)
 		return status_fail(a->st, PATCH_E_INVALID_NAMESPACE_PREFIX,
 				   "the element already declares this prefix");
 	err = text_content(a, &txt);

@@ -182,7 +182,8 @@ static uint32_t position(const struct xmldoc *d, uint32_t x, bool any)
 	uint32_t s, pos = 0;
 
 	for (s = x; s != XEL_NONE; s = d->els[s].prev)
-		if (any || (d->els[s].ns == d->els[x].ns && pl_eq(d->els[s].local, d->els[x].local)))
+		if (any || (d->els[s].ns == d->els[x].ns &&
+			    pl_eq(d->els[s].local, d->els[x].local)))
 			pos++;
 	return pos;
 }

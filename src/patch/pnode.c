@@ -54,56 +54,70 @@ static size_t past(const char *p, size_t i, size_t b, size_t ol, const char *ter
 	return hit ? (size_t)(hit - p) + l : 0;
 }
 
+/* A text run being collected: from ts (SIZE_MAX: none), holding CDATA. */
+struct run {
+	size_t ts;
+	bool cdata;
+};
+
+static enum mcx_err flush(struct plist *l, struct run *r, size_t end)
+{
+	enum mcx_err err = MCX_OK;
+
+	if (r->ts != SIZE_MAX)
+		err = push(l, PN_TEXT, r->ts, end, XEL_NONE, r->cdata);
+	r->ts = SIZE_MAX;
+	r->cdata = false;
+	return err;
+}
+
+/* The comment or PI at p[i]; *i moves past it. */
+static enum mcx_err markup(struct plist *l, const char *p, size_t *i, size_t b, bool com)
+{
+	size_t e = past(p, *i, b, com ? 4 : 2, com ? "-->" : "?>");
+	enum mcx_err err;
+
+	if (!e)
+		return MCX_EINVAL;
+	err = push(l, com ? PN_COMMENT : PN_PI, *i, e, XEL_NONE, false);
+	*i = e;
+	return err;
+}
+
 /* Split the bytes [i, b) between two child elements into nodes. */
 static enum mcx_err gap(struct plist *l, const char *p, size_t i, size_t b, bool doc_level)
 {
-	size_t ts = SIZE_MAX, e;
-	bool cdata = false;
-	enum mcx_err err;
+	struct run r = { SIZE_MAX, false };
+	enum mcx_err err = MCX_OK;
+	size_t e;
 
-	while (i < b) {
+	while (!err && i < b) {
 		bool com = starts(p, i, b, "<!--"), pi = !com && starts(p, i, b, "<?");
 
 		if (com || pi) {
-			if (ts != SIZE_MAX) {
-				err = push(l, PN_TEXT, ts, i, XEL_NONE, cdata);
-				if (err)
-					return err;
-				ts = SIZE_MAX;
-				cdata = false;
-			}
-			e = past(p, i, b, com ? 4 : 2, com ? "-->" : "?>");
-			if (!e)
-				return MCX_EINVAL;
-			err = push(l, com ? PN_COMMENT : PN_PI, i, e, XEL_NONE, false);
-			if (err)
-				return err;
-			i = e;
+			err = flush(l, &r, i);
+			if (!err)
+				err = markup(l, p, &i, b, com);
 		} else if (doc_level) {
-			if (!pnode_is_ws(p[i]))
+			if (!pnode_is_ws(p[i++]))
 				return MCX_EINVAL;
-			i++;
 		} else if (starts(p, i, b, "<![CDATA[")) {
 			e = past(p, i, b, 9, "]]>");
 			if (!e)
 				return MCX_EINVAL;
-			if (ts == SIZE_MAX)
-				ts = i;
-			cdata = true;
+			r.ts = r.ts == SIZE_MAX ? i : r.ts;
+			r.cdata = true;
 			i = e;
 		} else if (p[i] == '<') {
 			return MCX_EINVAL;
 		} else {
 			const char *lt = memchr(p + i, '<', b - i);
 
-			if (ts == SIZE_MAX)
-				ts = i;
+			r.ts = r.ts == SIZE_MAX ? i : r.ts;
 			i = lt ? (size_t)(lt - p) : b;
 		}
 	}
-	if (ts != SIZE_MAX)
-		return push(l, PN_TEXT, ts, b, XEL_NONE, cdata);
-	return MCX_OK;
+	return err ? err : flush(l, &r, b);
 }
 
 /* Where the prolog's nodes start: after a BOM and the XML declaration. */
@@ -150,10 +164,12 @@ enum mcx_err pnode_children(const struct xmldoc *d, uint32_t el, struct pnodes *
 		x = &d->els[el];
 		at = x->stag_end;
 		for (ch = x->first_child; !err && ch != XEL_NONE; ch = d->els[ch].next) {
-			err = gap(&l, d->buf, at, d->els[ch].start, false);
+			const struct xel *c = &d->els[ch];
+
+			err = gap(&l, d->buf, at, c->start, false);
 			if (!err)
-				err = push(&l, PN_ELEM, d->els[ch].start, d->els[ch].end, ch, false);
-			at = d->els[ch].end;
+				err = push(&l, PN_ELEM, c->start, c->end, ch, false);
+			at = c->end;
 		}
 		if (!err && !x->empty)
 			err = gap(&l, d->buf, at, x->etag_start, false);

@@ -267,17 +267,18 @@ enum mcx_err psel_bind(struct psel *ps, const struct xmldoc *pd, uint32_t op,
 
 	for (i = 0; i < ps->n; i++) {
 		struct psel_step *st = &ps->steps[i];
+		bool elem = st->kind == PS_ELEM;
 
-		if ((st->kind == PS_ELEM && !st->any) || st->kind == PS_ATTR) {
-			if (!bind_name(pd, op, d, st->prefix, st->kind == PS_ELEM, &st->ns, &st->nsok))
-				return MCX_EINVAL;
-		}
+		if (((elem && !st->any) || st->kind == PS_ATTR) &&
+		    !bind_name(pd, op, d, st->prefix, elem, &st->ns, &st->nsok))
+			return MCX_EINVAL;
 		for (k = 0; k < st->npred; k++) {
 			struct psel_pred *pr = &st->preds[k];
 
 			if (pr->kind != PP_ATTR && pr->kind != PP_CHILD)
 				continue;
-			if (!bind_name(pd, op, d, pr->prefix, pr->kind == PP_CHILD, &pr->ns, &pr->nsok))
+			elem = pr->kind == PP_CHILD;
+			if (!bind_name(pd, op, d, pr->prefix, elem, &pr->ns, &pr->nsok))
 				return MCX_EINVAL;
 		}
 	}
@@ -441,7 +442,8 @@ static enum mcx_err walk_elems(struct ev *ev, uint32_t ctx, uint32_t i)
 	n = filter(d, st, c, n, true);
 	for (k = 0; !err && k < n && ev->hits < 2; k++) {
 		if (i + 1 == ev->ps->n) {
-			struct pnode nd = { d->els[c[k]].start, d->els[c[k]].end, c[k], PN_ELEM, false };
+			const struct xel *x = &d->els[c[k]];
+			struct pnode nd = { x->start, x->end, c[k], PN_ELEM, false };
 
 			hit(ev, PS_ELEM, c[k], XEL_NONE, &nd);
 		} else {

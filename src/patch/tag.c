@@ -135,7 +135,7 @@ enum mcx_err tag_ops(struct dctx *dc, uint32_t pe, uint32_t ne, bool expand)
 	enum mcx_err err;
 
 	/* big enough for any outcome: a failed append here is never a mismatch */
-	buf_init(&sim, (size_t)(px->stag_end - px->start) + 2 * (size_t)(nx->stag_end - nx->start) + 16);
+	buf_init(&sim, px->stag_end - px->start + 2 * (size_t)(nx->stag_end - nx->start) + 16);
 	err = buf_add(&sim, p->buf + px->start, last - px->start);
 	if (!err)
 		err = old_attrs(dc, pe, ne, &sim, &last);

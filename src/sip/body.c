@@ -80,8 +80,8 @@ static enum mcx_err dup_text(struct pl raw, size_t max, char **out)
 
 static enum mcx_err index_part(struct pl part, struct xmldoc **dp, char *errbuf, size_t errlen)
 {
-	struct xmldoc_limits lim = { SIP_BODY_XML_DEPTH, SIP_BODY_XML_ELEMENTS, SIP_BODY_XML_ATTRS,
-				     false };
+	struct xmldoc_limits lim = {SIP_BODY_XML_DEPTH, SIP_BODY_XML_ELEMENTS, SIP_BODY_XML_ATTRS,
+				    false};
 	char eb[128];
 
 	enum mcx_err err = xmldoc_index(dp, part.p, part.l, &lim, eb, sizeof(eb));
@@ -110,7 +110,8 @@ static enum mcx_err token_of(const struct xmldoc *d, char **tok, char *errbuf, s
 		return MCX_OK;
 	type = attr_of(d, e, "type");
 	if (type && !pl_eqs(type->raw, "Normal"))
-		return fail(errbuf, errlen, MCX_EAUTH, "only type=\"Normal\" access tokens are supported");
+		return fail(errbuf, errlen, MCX_EAUTH,
+			    "only type=\"Normal\" access tokens are supported");
 	c = d->els[e].first_child;
 	if (c != XEL_NONE && !el_is(d, c, NS_MCPTT_INFO, "mcpttString"))
 		return fail(errbuf, errlen, MCX_EAUTH, "the access token is not an <mcpttString>");
@@ -121,11 +122,13 @@ static enum mcx_err token_of(const struct xmldoc *d, char **tok, char *errbuf, s
 	raw = pl_make(d->buf + d->els[e].stag_end, d->els[e].etag_start - d->els[e].stag_end);
 	switch (dup_text(raw, JWT_MAX_LEN, tok)) {
 	case MCX_OK:
-		return **tok ? MCX_OK : fail(errbuf, errlen, MCX_EAUTH, "the access token is empty");
+		return **tok ? MCX_OK
+			     : fail(errbuf, errlen, MCX_EAUTH, "the access token is empty");
 	case MCX_ENOMEM:
 		return MCX_ENOMEM;
 	default:
-		return fail(errbuf, errlen, MCX_EAUTH, "the access token is too long or badly escaped");
+		return fail(errbuf, errlen, MCX_EAUTH,
+			    "the access token is too long or badly escaped");
 	}
 }
 
@@ -147,14 +150,15 @@ static enum mcx_err add_uri(struct sip_body *b, const struct xattr *a, size_t ma
 }
 
 /* Every <entry uri> of every <list>, in document order. */
-static enum mcx_err uris_of(struct sip_body *b, const struct xmldoc *d, size_t max,
-			    char *errbuf, size_t errlen)
+static enum mcx_err uris_of(struct sip_body *b, const struct xmldoc *d, size_t max, char *errbuf,
+			    size_t errlen)
 {
 	enum mcx_err err;
 	uint32_t e;
 
 	if (!el_is(d, 0, NS_RLS, "resource-lists"))
-		return fail(errbuf, errlen, MCX_EINVAL, "the resource list is not <resource-lists>");
+		return fail(errbuf, errlen, MCX_EINVAL,
+			    "the resource list is not <resource-lists>");
 	for (e = 1; e < d->nels; e++) {
 		const struct xattr *a;
 
@@ -162,14 +166,17 @@ static enum mcx_err uris_of(struct sip_body *b, const struct xmldoc *d, size_t m
 			continue;
 		a = attr_of(d, e, "uri");
 		if (!a)
-			return fail(errbuf, errlen, MCX_EINVAL, "an <entry> without a uri attribute");
+			return fail(errbuf, errlen, MCX_EINVAL,
+				    "an <entry> without a uri attribute");
 		err = add_uri(b, a, max);
 		if (err == MCX_ELIMIT)
 			return fail(errbuf, errlen, err, "too many entries in the resource list");
 		if (err == MCX_EINVAL)
 			return fail(errbuf, errlen, err, "a badly escaped entry uri");
 		if (err)
-			return err == MCX_ENOMEM ? err : fail(errbuf, errlen, err, "an entry uri is too long");
+			return err == MCX_ENOMEM
+				   ? err
+				   : fail(errbuf, errlen, err, "an entry uri is too long");
 	}
 	return b->nuris ? MCX_OK : fail(errbuf, errlen, MCX_ENOENT, "the resource list is empty");
 }
@@ -199,19 +206,20 @@ static enum mcx_err multipart(struct sip_body *b, struct pl ctype, struct pl bod
 	size_t n, i;
 
 	if (!mp_boundary(ctype, &bnd))
-		return fail(errbuf, errlen, MCX_EINVAL, "multipart/mixed without a usable boundary");
+		return fail(errbuf, errlen, MCX_EINVAL,
+			    "multipart/mixed without a usable boundary");
 	err = mp_split(body, bnd, parts, SIP_MULTIPART_MAX_PARTS, &n);
 	if (err)
-		return fail(errbuf, errlen, MCX_EINVAL, err == MCX_ELIMIT ?
-			    "too many body parts" : "malformed multipart body");
+		return fail(errbuf, errlen, MCX_EINVAL,
+			    err == MCX_ELIMIT ? "too many body parts" : "malformed multipart body");
 	for (i = 0; i < n && !err; i++) {
 		bool info = mime_type_is(parts[i].ctype, MIME_MCPTT_INFO);
 
 		if (!info && !mime_type_is(parts[i].ctype, MIME_RLS))
-			continue;   /* other parts are not ours to judge */
+			continue; /* other parts are not ours to judge */
 		if (info ? have_info : have_rls)
-			return fail(errbuf, errlen, MCX_EINVAL, info ? "two mcptt-info parts" :
-				    "two resource lists");
+			return fail(errbuf, errlen, MCX_EINVAL,
+				    info ? "two mcptt-info parts" : "two resource lists");
 		*(info ? &have_info : &have_rls) = true;
 		err = xml_part(parts[i].body, info, b, max, errbuf, errlen);
 	}
@@ -220,9 +228,8 @@ static enum mcx_err multipart(struct sip_body *b, struct pl ctype, struct pl bod
 	return err;
 }
 
-enum mcx_err sip_body_parse(struct sip_body *b, const char *ct, size_t ctlen,
-			    const char *bytes, size_t len, size_t max_entries,
-			    char *errbuf, size_t errlen)
+enum mcx_err sip_body_parse(struct sip_body *b, const char *ct, size_t ctlen, const char *bytes,
+			    size_t len, size_t max_entries, char *errbuf, size_t errlen)
 {
 	struct pl ctype = pl_make(ct, ctlen), body = pl_make(bytes, len);
 
@@ -233,5 +240,6 @@ enum mcx_err sip_body_parse(struct sip_body *b, const char *ct, size_t ctlen,
 		return multipart(b, ctype, body, max_entries, errbuf, errlen);
 	if (mime_type_is(ctype, MIME_RLS))
 		return xml_part(body, false, b, max_entries, errbuf, errlen);
-	return fail(errbuf, errlen, MCX_EINVAL, "the body is neither " MIME_MULTIPART " nor " MIME_RLS);
+	return fail(errbuf, errlen, MCX_EINVAL,
+		    "the body is neither " MIME_MULTIPART " nor " MIME_RLS);
 }

@@ -12,15 +12,15 @@
 
 #include "mcx/mcx.h"
 
-#define MIME_MULTIPART    "multipart/mixed"
-#define MIME_MCPTT_INFO   "application/vnd.3gpp.mcptt-info+xml"
-#define MIME_RLS          "application/resource-lists+xml"
-#define NS_MCPTT_INFO     "urn:3gpp:ns:mcpttInfo:1.0"
-#define NS_RLS            "urn:ietf:params:xml:ns:resource-lists"
+#define MIME_MULTIPART "multipart/mixed"
+#define MIME_MCPTT_INFO "application/vnd.3gpp.mcptt-info+xml"
+#define MIME_RLS "application/resource-lists+xml"
+#define NS_MCPTT_INFO "urn:3gpp:ns:mcpttInfo:1.0"
+#define NS_RLS "urn:ietf:params:xml:ns:resource-lists"
 
 struct sip_body {
-	char *token;       /* the access token (NUL-terminated); NULL when absent */
-	char **uris;       /* the <entry uri="..."> values, unescaped, in order */
+	char *token; /* the access token (NUL-terminated); NULL when absent */
+	char **uris; /* the <entry uri="..."> values, unescaped, in order */
 	size_t nuris;
 };
 
@@ -30,8 +30,8 @@ struct sip_body {
  * an unsupported media type, MCX_ELIMIT more than max_entries URIs,
  * MCX_EAUTH a token this server cannot use (encrypted), MCX_ENOMEM. */
 MCX_WUR enum mcx_err sip_body_parse(struct sip_body *b, const char *ctype, size_t ctlen,
-				    const char *body, size_t len, size_t max_entries,
-				    char *errbuf, size_t errlen);
+				    const char *body, size_t len, size_t max_entries, char *errbuf,
+				    size_t errlen);
 void sip_body_free(struct sip_body *b);
 /* Is ctype[0..ctlen) a body type sip_body_parse understands? */
 bool sip_body_type_ok(const char *ctype, size_t ctlen);

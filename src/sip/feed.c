@@ -10,11 +10,11 @@
 
 struct sip_feed {
 	pthread_mutex_t lock;
-	sip_feed_wake_h *wake;      /* NULL: stopped */
+	sip_feed_wake_h *wake; /* NULL: stopped */
 	void *arg;
 	struct sip_change *head, *tail;
 	size_t n, max;
-	bool woken;                 /* a wakeup is outstanding */
+	bool woken; /* a wakeup is outstanding */
 	bool lost;
 };
 
@@ -38,6 +38,7 @@ static struct sip_change *change_dup(const struct store_change *sc)
 		return NULL;
 	c->next = NULL;
 	c->seq = sc->seq;
+	c->version = sc->version;
 	c->path = (char *)(c + 1);
 	c->prev_etag = c->path + lp;
 	c->new_etag = c->prev_etag + la;
@@ -60,7 +61,8 @@ static void on_change(const struct store_change *sc, void *arg)
 	if (!c) {
 		if (!f->lost)
 			log_warn("change queue full or out of memory at seq %lld: subscribers "
-				 "will get their full state", sc->seq);
+				 "will get their full state",
+				 sc->seq);
 		f->lost = true;
 	} else {
 		if (f->tail)

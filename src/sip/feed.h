@@ -18,14 +18,15 @@ struct sip_feed;
 struct sip_change {
 	struct sip_change *next;
 	long long seq;
+	long long version; /* the version written (a deletion is one too) */
 	char *path;
-	char *prev_etag;           /* "" when created */
-	char *new_etag;            /* "" when deleted */
+	char *prev_etag; /* "" when created */
+	char *new_etag;	 /* "" when deleted */
 };
 
 /* Called with the feed's lock held, from a committing thread: must only
  * signal (libre's mqueue_push), never call back into the feed. */
-typedef void (sip_feed_wake_h)(void *arg);
+typedef void(sip_feed_wake_h)(void *arg);
 
 /* Listen to st. The store owns the feed from then on and frees it at
  * store_close; it stays idle (changes ignored) until feed_start. */

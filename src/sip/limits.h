@@ -5,15 +5,15 @@
 #ifndef MCX_SIP_LIMITS_H
 #define MCX_SIP_LIMITS_H
 
-#define SIP_MULTIPART_MAX_PARTS  8      /* parts of a multipart/mixed body */
-#define SIP_MULTIPART_BOUNDARY   70     /* longest boundary (RFC 2046 §5.1.1) */
-#define SIP_BODY_XML_DEPTH       16     /* nesting in mcptt-info / resource-lists */
-#define SIP_BODY_XML_ELEMENTS    4096   /* elements in one body part */
-#define SIP_BODY_XML_ATTRS       32     /* attributes on one element */
-#define SIP_URI_MAX              2048   /* one XCAP URI of the resource list */
-#define SIP_SEL_MAX              2048   /* a sel attribute of the xcap-diff body */
-#define SIP_XUI_MAX              256    /* subscriber identity */
-#define SIP_EVENT_ID_MAX         64     /* Event header id parameter */
-#define SIP_NOTIFY_BODY_MAX      (16 * 1024 * 1024)  /* one xcap-diff document */
+#define SIP_MULTIPART_MAX_PARTS 8	       /* parts of a multipart/mixed body */
+#define SIP_MULTIPART_BOUNDARY 70	       /* longest boundary (RFC 2046 §5.1.1) */
+#define SIP_BODY_XML_DEPTH 16		       /* nesting in mcptt-info / resource-lists */
+#define SIP_BODY_XML_ELEMENTS 4096	       /* elements in one body part */
+#define SIP_BODY_XML_ATTRS 32		       /* attributes on one element */
+#define SIP_URI_MAX 2048		       /* one XCAP URI of the resource list */
+#define SIP_SEL_MAX 2048		       /* a sel attribute of the xcap-diff body */
+#define SIP_XUI_MAX 256			       /* subscriber identity */
+#define SIP_EVENT_ID_MAX 64		       /* Event header id parameter */
+#define SIP_NOTIFY_BODY_MAX (16 * 1024 * 1024) /* one xcap-diff document */
 
 #endif

@@ -140,8 +140,7 @@ static void part_parse(struct pl raw, struct mp_part *part)
 	part->body = pl_make(e, 0);
 }
 
-enum mcx_err mp_split(struct pl body, struct pl bnd, struct mp_part *parts, size_t max,
-		      size_t *n)
+enum mcx_err mp_split(struct pl body, struct pl bnd, struct mp_part *parts, size_t max, size_t *n)
 {
 	size_t after, start, from;
 	long at;
@@ -168,8 +167,9 @@ enum mcx_err mp_split(struct pl body, struct pl bnd, struct mp_part *parts, size
 			if (at < 0)
 				return MCX_EINVAL;
 			from = after;
-		} while (!(after + 2 <= body.l && body.p[after] == '-' && body.p[after + 1] == '-') &&
-			 !delim_line_end(body, after));
+		} while (
+		    !(after + 2 <= body.l && body.p[after] == '-' && body.p[after + 1] == '-') &&
+		    !delim_line_end(body, after));
 		if (*n == max)
 			return MCX_ELIMIT;
 		/* the line end before the delimiter belongs to it */

@@ -11,8 +11,8 @@
 #include "core/pl.h"
 
 struct mp_part {
-	struct pl ctype;   /* the part's Content-Type value; empty when absent */
-	struct pl body;    /* the part's content after its header section */
+	struct pl ctype; /* the part's Content-Type value; empty when absent */
+	struct pl body;	 /* the part's content after its header section */
 };
 
 /* Is the Content-Type value ctype the media type "type/subtype" (case
@@ -24,7 +24,7 @@ bool mp_boundary(struct pl ctype, struct pl *boundary);
 /* Split body by boundary into at most max parts (*n set). MCX_EINVAL when
  * there is no delimiter or no close delimiter, MCX_ELIMIT past max parts.
  * Preamble and epilogue are ignored; CRLF and bare LF line ends accepted. */
-MCX_WUR enum mcx_err mp_split(struct pl body, struct pl boundary, struct mp_part *parts,
-			      size_t max, size_t *n);
+MCX_WUR enum mcx_err mp_split(struct pl body, struct pl boundary, struct mp_part *parts, size_t max,
+			      size_t *n);
 
 #endif

@@ -11,15 +11,15 @@
 #include "sip/xcapdiff.h"
 
 struct scope_entry {
-	char *sel;                 /* relative to the XCAP root, as the subscriber wrote it */
-	char *docpath;             /* store key; a collection's ends in '/' */
+	char *sel;     /* relative to the XCAP root, as the subscriber wrote it */
+	char *docpath; /* store key; a collection's ends in '/' */
 	bool collection;
 };
 
 /* The subscriber, kept compact (one per subscription, many subscriptions). */
 struct sip_scope {
 	char *xui;
-	char *scopes;              /* the token's scopes; NULL when not by token */
+	char *scopes; /* the token's scopes; NULL when not by token */
 	bool admin;
 	int64_t token_exp;
 	struct scope_entry *e;
@@ -163,9 +163,8 @@ static enum mcx_err add(struct sip_scope *s, const char *sel, size_t len, const 
 	return MCX_OK;
 }
 
-enum mcx_err scope_build(struct sip_scope **sp, struct xcap_handler *h,
-			 const struct sip_who *who, char *const *uris, size_t n,
-			 unsigned *refused)
+enum mcx_err scope_build(struct sip_scope **sp, struct xcap_handler *h, const struct sip_who *who,
+			 char *const *uris, size_t n, unsigned *refused)
 {
 	struct sip_scope *s = mcx_calloc(1, sizeof(*s));
 	char docpath[1024];
@@ -236,19 +235,19 @@ static bool visible(struct sip_scope *s, struct xcap_handler *h, const char *sel
 	       !strcmp(docpath, path);
 }
 
-bool scope_match(struct sip_scope *s, struct xcap_handler *h, const char *path,
-		 char *sel, size_t sellen)
+bool scope_match(struct sip_scope *s, struct xcap_handler *h, const char *path, char *sel,
+		 size_t sellen)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		const struct scope_entry *e = &s->e[i];
 
-		if (e->collection ? strncmp(path, e->docpath, strlen(e->docpath)) :
-				    strcmp(path, e->docpath))
+		if (e->collection ? strncmp(path, e->docpath, strlen(e->docpath))
+				  : strcmp(path, e->docpath))
 			continue;
-		if (e->collection ? !inner_sel(e, path, sel, sellen) :
-				    (size_t)snprintf(sel, sellen, "%s", e->sel) >= sellen)
+		if (e->collection ? !inner_sel(e, path, sel, sellen)
+				  : (size_t)snprintf(sel, sellen, "%s", e->sel) >= sellen)
 			continue;
 		if (visible(s, h, sel, path))
 			return true;
@@ -317,8 +316,8 @@ static bool earlier(const struct sip_scope *s, size_t upto, const char *path)
 	for (i = 0; i < upto; i++) {
 		const struct scope_entry *e = &s->e[i];
 
-		if (e->collection ? !strncmp(path, e->docpath, strlen(e->docpath)) :
-				    !strcmp(path, e->docpath))
+		if (e->collection ? !strncmp(path, e->docpath, strlen(e->docpath))
+				  : !strcmp(path, e->docpath))
 			return true;
 	}
 	return false;

@@ -45,7 +45,7 @@ MCX_WUR enum mcx_err scope_full_state(struct sip_scope *s, struct xcap_handler *
  * to name it by. A deleted document cannot be given to a content condition
  * any more: its deletion is notified only where the access table alone
  * grants reading. */
-bool scope_match(struct sip_scope *s, struct xcap_handler *h, const char *path,
-		 char *sel, size_t sellen);
+bool scope_match(struct sip_scope *s, struct xcap_handler *h, const char *path, char *sel,
+		 size_t sellen);
 
 #endif

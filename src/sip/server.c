@@ -20,6 +20,8 @@ enum { MQ_STOP = 1, MQ_CHANGES = 2 };
 
 /* Hash table sizes of libre's SIP stack (powers of two). */
 enum { HT_CLIENT = 256, HT_SERVER = 256, HT_CONN = 64 };
+/* Most file descriptors libre's poller tracks (its table costs ~50 B each). */
+enum { FD_MAX = 65536 };
 
 struct sip_server {
 	struct sip_server_conf conf;
@@ -31,7 +33,7 @@ struct sip_server {
 	/* start-up handshake */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int state;                   /* 0 starting, 1 running, -1 failed */
+	int state; /* 0 starting, 1 running, -1 failed */
 	char err[256];
 	/* the SIP thread's */
 	struct sip_lsnr *lsnr;
@@ -43,7 +45,7 @@ struct sip_server {
 static struct sip_bytes hdr_of(const struct sip_msg *msg, enum sip_hdrid id)
 {
 	const struct sip_hdr *h = sip_msg_hdr(msg, id);
-	struct sip_bytes b = { NULL, 0 };
+	struct sip_bytes b = {NULL, 0};
 
 	if (h) {
 		b.p = h->val.p ? h->val.p : "";
@@ -53,8 +55,7 @@ static struct sip_bytes hdr_of(const struct sip_msg *msg, enum sip_hdrid id)
 }
 
 /* P-Asserted-Identity, only from a configured SIP core address. */
-static const char *asserted(struct sip_server *s, const struct sip_msg *msg, char *buf,
-			    size_t len)
+static const char *asserted(struct sip_server *s, const struct sip_msg *msg, char *buf, size_t len)
 {
 	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_P_ASSERTED_IDENTITY);
 
@@ -114,9 +115,10 @@ static void subscribe_new(struct sip_server *s, const struct sip_msg *msg)
 	}
 	request_in(s, msg, pai, sizeof(pai), &in);
 	sip_subscribe_new(&s->policy, &in, &out);
-	log_info("SUBSCRIBE %.*s from %s: %d%s%s (%zu resources, %u left out)",
-		 (int)msg->callid.l, msg->callid.p, out.who.xui[0] ? out.who.xui : "?", out.status, out.why[0] ? " " : "", out.why,
-		 out.scope ? scope_count(out.scope) : 0, out.refused);
+	log_info("SUBSCRIBE %.*s from %s: %d%s%s (%zu resources, %u left out)", (int)msg->callid.l,
+		 msg->callid.p, out.who.xui[0] ? out.who.xui : "?", out.status,
+		 out.why[0] ? " " : "", out.why, out.scope ? scope_count(out.scope) : 0,
+		 out.refused);
 	if (out.status != 200) {
 		(void)sub_reply_refusal(s->n.sip, msg, &out);
 		return;
@@ -143,8 +145,8 @@ static void subscribe_in_dialog(struct sip_server *s, const struct sip_msg *msg)
 	request_in(s, msg, pai, sizeof(pai), &in);
 	sub_who(sub, &cur);
 	sip_subscribe_refresh(&s->policy, &in, &cur, &out);
-	log_info("SUBSCRIBE %.*s (refresh, Expires %u): %d%s%s", (int)msg->callid.l,
-		 msg->callid.p, out.expires, out.status, out.why[0] ? " " : "", out.why);
+	log_info("SUBSCRIBE %.*s (refresh, Expires %u): %d%s%s", (int)msg->callid.l, msg->callid.p,
+		 out.expires, out.status, out.why[0] ? " " : "", out.why);
 	if (out.status != 200)
 		sub_refuse(sub, msg, &out);
 	else
@@ -162,13 +164,13 @@ static bool on_request(const struct sip_msg *msg, void *arg)
 			subscribe_new(s, msg);
 	} else if (!pl_strcmp(&msg->met, "OPTIONS")) {
 		(void)sip_treplyf(NULL, NULL, s->n.sip, msg, false, 200, "OK",
-				  "Allow: SUBSCRIBE, NOTIFY, OPTIONS\r\n"
+				  "Allow: SUBSCRIBE, OPTIONS\r\n"
 				  "Allow-Events: " SIP_EVENT_PACKAGE "\r\n"
 				  "Accept: multipart/mixed, application/resource-lists+xml\r\n"
 				  "Content-Length: 0\r\n\r\n");
 	} else if (pl_strcmp(&msg->met, "ACK")) {
 		(void)sip_treplyf(NULL, NULL, s->n.sip, msg, false, 405, "Method Not Allowed",
-				  "Allow: SUBSCRIBE, NOTIFY, OPTIONS\r\nContent-Length: 0\r\n\r\n");
+				  "Allow: SUBSCRIBE, OPTIONS\r\nContent-Length: 0\r\n\r\n");
 	}
 	return true;
 }
@@ -186,7 +188,7 @@ static void changes(struct sip_server *s)
 		for (le = list_head(&s->n.subs); le;) {
 			struct sip_sub *sub = le->data;
 
-			le = le->next;   /* sub may end while it is given the change */
+			le = le->next; /* sub may end while it is given the change */
 			sub_change(sub, c);
 		}
 	}
@@ -240,7 +242,8 @@ static int add_transports(struct sip_server *s)
 
 	err = sa_decode(&laddr, s->conf.listen, strlen(s->conf.listen));
 	if (err) {
-		snprintf(s->err, sizeof(s->err), "sip-listen: '%s' is not address:port", s->conf.listen);
+		snprintf(s->err, sizeof(s->err), "sip-listen: '%s' is not address:port",
+			 s->conf.listen);
 		return err;
 	}
 	if (strstr(s->conf.transports, "udp")) {
@@ -272,10 +275,13 @@ static int setup(struct sip_server *s)
 	}
 	dbg_init(DBG_INFO, DBG_NONE);
 	dbg_handler_set(re_log, NULL);
-	/* libre polls fds by number: room for every descriptor this process may open */
-	(void)fd_setsize(!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur > 1024 &&
-			 rl.rlim_cur < 1048576 ? (int)rl.rlim_cur : 1024);
-	err = sip_alloc(&s->n.sip, NULL, HT_CLIENT, HT_SERVER, HT_CONN, "mcxd " MCX_VERSION, NULL, NULL);
+	/* libre polls fds by number (fd < maxfds): room for the descriptors the
+	 * whole process may hold (HTTP connections, the store), up to FD_MAX */
+	(void)fd_setsize(getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < 1024 ? 1024
+			 : rl.rlim_cur > FD_MAX				     ? FD_MAX
+									     : (int)rl.rlim_cur);
+	err = sip_alloc(&s->n.sip, NULL, HT_CLIENT, HT_SERVER, HT_CONN, "mcxd " MCX_VERSION, NULL,
+			NULL);
 	if (!err)
 		err = add_transports(s);
 	if (!err)
@@ -371,7 +377,8 @@ enum mcx_err sip_server_start(struct sip_server **sp, const struct sip_server_co
 	policy_init(s, h, st, auth);
 	err = feed_open(&s->feed, st, c->queue_max);
 	if (err) {
-		snprintf(errbuf, errlen, "cannot follow the store's changes: %s", mcx_strerror(err));
+		snprintf(errbuf, errlen, "cannot follow the store's changes: %s",
+			 mcx_strerror(err));
 		goto fail;
 	}
 	if (pthread_create(&s->thread, NULL, thread_main, s)) {

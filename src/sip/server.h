@@ -17,11 +17,11 @@ struct mcx_store;
 struct sip_server;
 
 struct sip_server_conf {
-	const char *listen;          /* "addr:port" ("[v6]:port") */
-	const char *transports;      /* "udp tcp", "udp" or "tcp" */
-	const char *domain;          /* Request-URI host accepted; "" = any */
+	const char *listen;	     /* "addr:port" ("[v6]:port") */
+	const char *transports;	     /* "udp tcp", "udp" or "tcp" */
+	const char *domain;	     /* Request-URI host accepted; "" = any */
 	const char *trusted_proxies; /* may assert P-Asserted-Identity */
-	const char *xcap_root;       /* absolute XCAP root URI for NOTIFY bodies */
+	const char *xcap_root;	     /* absolute XCAP root URI for NOTIFY bodies */
 	const char *contact_user;    /* user part of our Contact; NULL = "cms" */
 	uint32_t min_expires, max_expires, default_expires;
 	unsigned notify_retries;

@@ -37,7 +37,8 @@ static void split_param(struct pl item, struct pl *name, struct pl *val)
 	const char *eq = memchr(item.p, '=', item.l);
 
 	*name = pl_trim(pl_make(item.p, eq ? (size_t)(eq - item.p) : item.l));
-	*val = eq ? pl_trim(pl_make(eq + 1, item.l - (size_t)(eq - item.p) - 1)) : pl_make(item.p, 0);
+	*val =
+	    eq ? pl_trim(pl_make(eq + 1, item.l - (size_t)(eq - item.p) - 1)) : pl_make(item.p, 0);
 	if (val->l >= 2 && val->p[0] == '"' && val->p[val->l - 1] == '"') {
 		val->p++;
 		val->l -= 2;
@@ -101,7 +102,8 @@ int sip_expires_grant(const struct sip_policy *c, const char *p, size_t l, uint3
 	long long v;
 
 	if (!p) {
-		*granted = c->default_expires < c->max_expires ? c->default_expires : c->max_expires;
+		*granted =
+		    c->default_expires < c->max_expires ? c->default_expires : c->max_expires;
 		return 0;
 	}
 	/* RFC 3261 §20.19: a value too large for 32 bits is read as its maximum */
@@ -114,8 +116,7 @@ int sip_expires_grant(const struct sip_policy *c, const char *p, size_t l, uint3
 	return 0;
 }
 
-static void refuse(struct sip_subscribe_out *out, int status, const char *reason,
-		   const char *why)
+static void refuse(struct sip_subscribe_out *out, int status, const char *reason, const char *why)
 {
 	out->status = status;
 	out->reason = reason;
@@ -154,7 +155,8 @@ static bool body_ok(const struct sip_policy *p, const struct sip_subscribe_in *i
 	enum mcx_err err;
 
 	if (!in->body.p || !in->body.l) {
-		refuse(out, 400, "Missing Body", "the SUBSCRIBE has no body: the resource list is missing");
+		refuse(out, 400, "Missing Body",
+		       "the SUBSCRIBE has no body: the resource list is missing");
 		return false;
 	}
 	if (in->body.l > p->max_body) {
@@ -192,8 +194,10 @@ static bool who_ok(const struct sip_policy *p, const struct sip_subscribe_in *in
 	}
 	if (in->asserted && !sip_who_asserted(&out->who, p->store, in->asserted))
 		return true;
-	refuse(out, 403, "Forbidden", in->asserted ? "unusable P-Asserted-Identity" :
-	       "no access token in the body and no identity asserted by a trusted SIP core");
+	refuse(out, 403, "Forbidden",
+	       in->asserted
+		   ? "unusable P-Asserted-Identity"
+		   : "no access token in the body and no identity asserted by a trusted SIP core");
 	return false;
 }
 
@@ -209,7 +213,8 @@ void sip_subscribe_new(const struct sip_policy *p, const struct sip_subscribe_in
 		goto out;
 	err = scope_build(&out->scope, p->h, &out->who, b.uris, b.nuris, &out->refused);
 	if (err == MCX_ENOENT)
-		refuse(out, 403, "Forbidden", "none of the listed resources may be read by the subscriber");
+		refuse(out, 403, "Forbidden",
+		       "none of the listed resources may be read by the subscriber");
 	else if (err)
 		refuse(out, 500, "Server Internal Error", mcx_strerror(err));
 	else
@@ -231,18 +236,24 @@ static bool new_token_ok(const struct sip_policy *p, const struct sip_subscribe_
 	if (!in->body.p || !in->body.l)
 		return true;
 	if (in->body.l > p->max_body || !in->ctype.p || !sip_body_type_ok(in->ctype.p, in->ctype.l))
-		return body_ok(p, in, &b, out);   /* refuses as for a new subscription */
+		return body_ok(p, in, &b, out); /* refuses as for a new subscription */
 	err = sip_body_parse(&b, in->ctype.p, in->ctype.l, in->body.p, in->body.l, p->max_entries,
 			     why, sizeof(why));
 	if (err && err != MCX_ENOENT) {
-		refuse(out, err == MCX_EAUTH ? 403 : err == MCX_ENOMEM ? 500 : 400,
-		       err == MCX_EAUTH ? "Forbidden" : err == MCX_ENOMEM ? "Server Internal Error" :
-		       "Bad Request", why);
+		refuse(out,
+		       err == MCX_EAUTH	   ? 403
+		       : err == MCX_ENOMEM ? 500
+					   : 400,
+		       err == MCX_EAUTH	   ? "Forbidden"
+		       : err == MCX_ENOMEM ? "Server Internal Error"
+					   : "Bad Request",
+		       why);
 		ok = false;
 	} else if (b.token) {
 		ok = who_ok(p, in, &b, out);
 		if (ok && strcmp(out->who.xui, cur->xui)) {
-			refuse(out, 403, "Forbidden", "the new access token names another MCPTT ID");
+			refuse(out, 403, "Forbidden",
+			       "the new access token names another MCPTT ID");
 			ok = false;
 		}
 		out->who_changed = ok;

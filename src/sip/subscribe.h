@@ -20,7 +20,7 @@
 #include "sip/who.h"
 
 #define SIP_EVENT_PACKAGE "xcap-diff"
-#define MIME_XCAP_DIFF    "application/xcap-diff+xml"
+#define MIME_XCAP_DIFF "application/xcap-diff+xml"
 
 struct xcap_handler;
 struct auth_conf;
@@ -29,7 +29,7 @@ struct sip_scope;
 
 struct sip_policy {
 	struct xcap_handler *h;
-	const struct auth_conf *auth;   /* NULL: access tokens are refused */
+	const struct auth_conf *auth; /* NULL: access tokens are refused */
 	struct mcx_store *store;
 	uint32_t min_expires, max_expires, default_expires;
 	size_t max_body, max_entries;
@@ -43,27 +43,27 @@ struct sip_bytes {
 
 struct sip_subscribe_in {
 	struct sip_bytes event, accept, expires, ctype, body;
-	const char *asserted;   /* P-Asserted-Identity from a trusted peer only; else NULL */
-	int64_t now;            /* unix seconds */
+	const char *asserted; /* P-Asserted-Identity from a trusted peer only; else NULL */
+	int64_t now;	      /* unix seconds */
 };
 
 struct sip_event {
 	enum sip_diff_mode mode;
-	char id[SIP_EVENT_ID_MAX];   /* the id parameter; "" when absent */
+	char id[SIP_EVENT_ID_MAX]; /* the id parameter; "" when absent */
 };
 
 struct sip_subscribe_out {
-	int status;              /* 200 or a refusal */
-	const char *reason;      /* reason phrase */
-	char why[200];           /* detail for the log and a Warning header */
-	uint32_t expires;        /* granted; 0 = unsubscribe (or a fetch) */
-	uint32_t min_expires;    /* with a 423 */
-	bool terminate;          /* a refresh refused for good: end the subscription */
+	int status;	      /* 200 or a refusal */
+	const char *reason;   /* reason phrase */
+	char why[200];	      /* detail for the log and a Warning header */
+	uint32_t expires;     /* granted; 0 = unsubscribe (or a fetch) */
+	uint32_t min_expires; /* with a 423 */
+	bool terminate;	      /* a refresh refused for good: end the subscription */
 	struct sip_event ev;
-	struct sip_who who;      /* the subscriber (refresh: the new identity, if any) */
-	bool who_changed;        /* refresh: a new token came with it */
+	struct sip_who who;	 /* the subscriber (refresh: the new identity, if any) */
+	bool who_changed;	 /* refresh: a new token came with it */
 	struct sip_scope *scope; /* new subscription with 200: the caller owns it */
-	unsigned refused;        /* resource-list entries left out */
+	unsigned refused;	 /* resource-list entries left out */
 };
 
 /* A SUBSCRIBE that creates a subscription. */

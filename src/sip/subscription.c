@@ -13,33 +13,36 @@
 #include "sip/feed.h"
 #include "sip/xcapdiff.h"
 #include "store/store.h"
+#include "patch/patch.h"
 
 /* A change waiting for the next NOTIFY, folded per document. */
 struct pending {
 	char *sel;
-	char prev[STORE_ETAG_MAX];   /* "" = the document did not exist */
-	char next[STORE_ETAG_MAX];   /* "" = deleted */
+	char *path;		   /* store path */
+	char prev[STORE_ETAG_MAX]; /* "" = the document did not exist */
+	char next[STORE_ETAG_MAX]; /* "" = deleted */
+	long long v_prev, v_next;  /* versions of prev and next */
 };
 
 struct sip_sub {
-	struct le le;                /* in n->subs */
+	struct le le; /* in n->subs */
 	struct sip_notifier *n;
 	struct sip_dialog *dlg;
-	struct sip_request *req;     /* the NOTIFY in flight; NULL when none */
-	struct tmr tmr;              /* end of the subscription, or of its token if sooner */
-	struct tmr rtmr;             /* wait before sending a failed NOTIFY again */
+	struct sip_request *req; /* the NOTIFY in flight; NULL when none */
+	struct tmr tmr;		 /* end of the subscription, or of its token if sooner */
+	struct tmr rtmr;	 /* wait before sending a failed NOTIFY again */
 	struct sip_scope *scope;
 	struct sip_event ev;
-	uint64_t expires_at;         /* tmr_jiffies() milliseconds */
+	uint64_t expires_at; /* tmr_jiffies() milliseconds */
 	struct pending *pend;
 	size_t npend;
-	bool full;                   /* the next NOTIFY carries the full state */
-	char *body;                  /* body of the NOTIFY in flight (NULL: none) */
+	bool full;  /* the next NOTIFY carries the full state */
+	char *body; /* body of the NOTIFY in flight (NULL: none) */
 	size_t body_len;
-	unsigned tries;              /* resends of the NOTIFY in flight */
-	const char *ending;          /* reason, once the end is decided */
-	bool final_state;            /* the final NOTIFY carries the full state */
-	bool final_built;            /* the NOTIFY in flight is the final one */
+	unsigned tries;	    /* resends of the NOTIFY in flight */
+	const char *ending; /* reason, once the end is decided */
+	bool final_state;   /* the final NOTIFY carries the full state */
+	bool final_built;   /* the NOTIFY in flight is the final one */
 };
 
 static void kick(struct sip_sub *s);
@@ -48,8 +51,10 @@ static void pending_clear(struct sip_sub *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->npend; i++)
+	for (i = 0; i < s->npend; i++) {
 		mcx_free(s->pend[i].sel);
+		mcx_free(s->pend[i].path);
+	}
 	mcx_free(s->pend);
 	s->pend = NULL;
 	s->npend = 0;
@@ -61,7 +66,7 @@ static void sub_free(struct sip_sub *s)
 	s->n->nsubs--;
 	tmr_cancel(&s->tmr);
 	tmr_cancel(&s->rtmr);
-	mem_deref(s->req);          /* cancels it: its response handler never runs */
+	mem_deref(s->req); /* cancels it: its response handler never runs */
 	mem_deref(s->dlg);
 	scope_free(s->scope);
 	pending_clear(s);
@@ -99,8 +104,8 @@ static int send_notify(struct sip_sub *s)
 	if (s->final_built)
 		snprintf(state, sizeof(state), "terminated;reason=%s", s->ending);
 	else
-		snprintf(state, sizeof(state), "active;expires=%u", s->expires_at > now ?
-			 (unsigned)((s->expires_at - now + 999) / 1000) : 0);
+		snprintf(state, sizeof(state), "active;expires=%u",
+			 s->expires_at > now ? (unsigned)((s->expires_at - now + 999) / 1000) : 0);
 	snprintf(event, sizeof(event), SIP_EVENT_PACKAGE "%s%s", s->ev.id[0] ? ";id=" : "",
 		 s->ev.id);
 	return sip_drequestf(&s->req, s->n->sip, true, "NOTIFY", s->dlg, 0, NULL, send_contact,
@@ -115,17 +120,47 @@ static int send_notify(struct sip_sub *s)
 			     s->body_len, s->body ? s->body : "", s->body_len);
 }
 
-/* Patch hook (xcap-patching, aggregate): the RFC 5261 operations turning
- * the document's previous-etag version into its new-etag version go into
- * ops; none means etags only, which RFC 5875 allows (the subscriber then
- * fetches the document). src/patch/ fills this in. */
-static enum mcx_err patch_ops(const struct sip_sub *s, const struct pending *p,
-			      struct mcx_buf *ops)
+/* The stored version v of path, if its ETag is etag. */
+static struct store_doc *version_of(struct sip_sub *s, const char *path, long long v,
+				    const char *etag)
 {
-	(void)s;
-	(void)p;
-	(void)ops;
-	return MCX_OK;
+	struct store_doc *d = NULL;
+
+	if (v < 1 || store_get_version(s->n->policy->store, path, v, &d))
+		return NULL;
+	if (strcmp(d->etag, etag)) {
+		store_doc_deref(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* xcap-patching and aggregate: the RFC 5261 operations (src/patch/) that
+ * turn the previous-etag version into the new-etag version, into ops. Folded
+ * changes give one patch from the first to the last version, which is what
+ * aggregate asks and what applying xcap-patching's patches in turn gives.
+ * None (etags only, which RFC 5875 allows: the subscriber fetches) for a
+ * creation or deletion, a version no longer kept, or a change the engine
+ * cannot express or finds larger than PATCH_MAX_PATCH. */
+static enum mcx_err patch_ops(struct sip_sub *s, const struct pending *p, struct mcx_buf *ops)
+{
+	struct store_doc *a, *b;
+	struct patch_status st;
+	enum mcx_err err;
+
+	if (!p->prev[0] || !p->next[0])
+		return MCX_OK;
+	a = version_of(s, p->path, p->v_prev, p->prev);
+	b = a ? version_of(s, p->path, p->v_next, p->next) : NULL;
+	err = a && b ? patch_diff(a->bytes, a->len, b->bytes, b->len, NULL, ops, &st) : MCX_OK;
+	if (err && err != MCX_ENOMEM)
+		log_debug("%s: no patch for %s (%s): etags only", scope_xui(s->scope), p->sel,
+			  st.detail);
+	store_doc_deref(a);
+	store_doc_deref(b);
+	if (err)
+		buf_reset(ops);
+	return err == MCX_ENOMEM ? err : MCX_OK;
 }
 
 static enum mcx_err build_changes(struct sip_sub *s, struct mcx_buf *b)
@@ -200,7 +235,7 @@ static void kick(struct sip_sub *s)
 	}
 	s->tries = 0;
 	if (send_notify(s))
-		tmr_start(&s->rtmr, 0, on_unsent, s);   /* never end s inside kick */
+		tmr_start(&s->rtmr, 0, on_unsent, s); /* never end s inside kick */
 }
 
 /* A 408, a transport failure or a NOTIFY that could not be sent. */
@@ -210,7 +245,8 @@ static void failed(struct sip_sub *s, const char *why)
 		s->tries++;
 		log_info("%s: NOTIFY %s; sending it again (%u/%u)", scope_xui(s->scope), why,
 			 s->tries, s->n->retries);
-		tmr_start(&s->rtmr, (uint64_t)SIP_T1 << (s->tries < 4 ? s->tries : 4), on_resend, s);
+		tmr_start(&s->rtmr, (uint64_t)SIP_T1 << (s->tries < 4 ? s->tries : 4), on_resend,
+			  s);
 		return;
 	}
 	log_warn("%s: NOTIFY %s; the subscription ends", scope_xui(s->scope), why);
@@ -242,7 +278,8 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	}
 	if (msg->scode >= 300) {
 		if (msg->scode == 481)
-			log_info("%s: NOTIFY got 481: the subscriber ended it", scope_xui(s->scope));
+			log_info("%s: NOTIFY got 481: the subscriber ended it",
+				 scope_xui(s->scope));
 		else
 			log_warn("%s: NOTIFY got %u: the subscription ends", scope_xui(s->scope),
 				 msg->scode);
@@ -340,10 +377,10 @@ int sub_accept(struct sip_notifier *n, const struct sip_msg *msg, struct sip_sub
 	err = reply_ok(s, msg, out->expires);
 	if (err) {
 		sub_free(s);
-		return 0;    /* answered or not, nothing more can be done with it */
+		return 0; /* answered or not, nothing more can be done with it */
 	}
 	if (!out->expires) {
-		end(s, "timeout", true);   /* a fetch: the state once, terminated */
+		end(s, "timeout", true); /* a fetch: the state once, terminated */
 		return 0;
 	}
 	arm(s, out->expires);
@@ -380,7 +417,7 @@ void sub_refresh(struct sip_sub *s, const struct sip_msg *msg, struct sip_subscr
 		(void)sip_treply(NULL, s->n->sip, msg, 500, "Bad CSeq");
 		return;
 	}
-	(void)sip_dialog_update(s->dlg, msg);   /* the subscriber's Contact may move */
+	(void)sip_dialog_update(s->dlg, msg); /* the subscriber's Contact may move */
 	if (out->who_changed && scope_set_who(s->scope, &out->who)) {
 		(void)sip_treply(NULL, s->n->sip, msg, 500, "Server Internal Error");
 		return;
@@ -404,14 +441,16 @@ int sub_reply_refusal(struct sip *sip, const struct sip_msg *msg,
 
 	/* the Warning text is a quoted string: no quotes or controls inside */
 	for (i = 0; out->why[i] && i + 1 < sizeof(warn); i++)
-		warn[i] = out->why[i] == '"' || (unsigned char)out->why[i] < 0x20 ? '\'' : out->why[i];
+		warn[i] =
+		    out->why[i] == '"' || (unsigned char)out->why[i] < 0x20 ? '\'' : out->why[i];
 	warn[i] = '\0';
 	if (out->status == 423)
 		snprintf(extra, sizeof(extra), "Min-Expires: %u\r\n", (unsigned)out->min_expires);
 	else if (out->status == 489)
 		snprintf(extra, sizeof(extra), "Allow-Events: " SIP_EVENT_PACKAGE "\r\n");
 	else if (out->status == 415)
-		snprintf(extra, sizeof(extra), "Accept: multipart/mixed, application/resource-lists+xml\r\n");
+		snprintf(extra, sizeof(extra),
+			 "Accept: multipart/mixed, application/resource-lists+xml\r\n");
 	return sip_treplyf(NULL, NULL, sip, msg, false, (uint16_t)out->status, out->reason,
 			   "%s"
 			   "Warning: 399 mcxd \"%s\"\r\n"
@@ -427,6 +466,33 @@ void sub_refuse(struct sip_sub *s, const struct sip_msg *msg, const struct sip_s
 		end(s, "deactivated", false);
 }
 
+/* A new pending entry for c, named sel; MCX_ELIMIT past max_pending. */
+static enum mcx_err pending_add(struct sip_sub *s, const char *sel, const struct sip_change *c)
+{
+	struct pending *p;
+
+	if (s->npend >= s->n->max_pending)
+		return MCX_ELIMIT;
+	p = mcx_realloc(s->pend, (s->npend + 1) * sizeof(*p));
+	if (!p)
+		return MCX_ENOMEM;
+	s->pend = p;
+	p += s->npend;
+	p->sel = mcx_strdup(sel);
+	p->path = mcx_strdup(c->path);
+	if (!p->sel || !p->path) {
+		mcx_free(p->sel);
+		mcx_free(p->path);
+		return MCX_ENOMEM;
+	}
+	snprintf(p->prev, sizeof(p->prev), "%s", c->prev_etag);
+	snprintf(p->next, sizeof(p->next), "%s", c->new_etag);
+	p->v_prev = c->version - 1;
+	p->v_next = c->version;
+	s->npend++;
+	return MCX_OK;
+}
+
 void sub_change(struct sip_sub *s, const struct sip_change *c)
 {
 	char sel[SIP_SEL_MAX];
@@ -434,7 +500,7 @@ void sub_change(struct sip_sub *s, const struct sip_change *c)
 	size_t i;
 
 	if (s->ending || s->full)
-		goto out;   /* the full state to come covers it */
+		goto out; /* the full state to come covers it */
 	if (!scope_match(s->scope, s->n->policy->h, c->path, sel, sizeof(sel)))
 		return;
 	for (i = 0; i < s->npend && strcmp(s->pend[i].sel, sel); i++)
@@ -442,22 +508,18 @@ void sub_change(struct sip_sub *s, const struct sip_change *c)
 	if (i < s->npend) {
 		p = &s->pend[i];
 		snprintf(p->next, sizeof(p->next), "%s", c->new_etag);
-		if (!p->prev[0] && !p->next[0]) {   /* created and deleted since: nothing */
+		p->v_next = c->version;
+		if (!p->prev[0] && !p->next[0]) { /* created and deleted since: nothing */
 			mcx_free(p->sel);
+			mcx_free(p->path);
 			s->pend[i] = s->pend[--s->npend];
 		}
 		goto out;
 	}
-	p = s->npend < s->n->max_pending ? mcx_realloc(s->pend, (s->npend + 1) * sizeof(*p)) : NULL;
-	if (p)
-		s->pend = p;
-	if (!p || !(s->pend[s->npend].sel = mcx_strdup(sel))) {
+	if (pending_add(s, sel, c)) {
 		sub_resync(s);
 		return;
 	}
-	p = &s->pend[s->npend++];
-	snprintf(p->prev, sizeof(p->prev), "%s", c->prev_etag);
-	snprintf(p->next, sizeof(p->next), "%s", c->new_etag);
 out:
 	kick(s);
 }

@@ -17,11 +17,11 @@ struct sip_change;
 struct sip_notifier {
 	struct sip *sip;
 	const struct sip_policy *policy;
-	const char *xcap_root;      /* the xcap-root attribute of NOTIFY bodies */
-	const char *contact_user;   /* user part of our Contact */
-	unsigned retries;           /* resends after 408 / transport failure */
-	size_t max_pending;         /* folded changes kept before a full state */
-	struct list subs;           /* struct sip_sub, in creation order */
+	const char *xcap_root;	  /* the xcap-root attribute of NOTIFY bodies */
+	const char *contact_user; /* user part of our Contact */
+	unsigned retries;	  /* resends after 408 / transport failure */
+	size_t max_pending;	  /* folded changes kept before a full state */
+	struct list subs;	  /* struct sip_sub, in creation order */
 	size_t nsubs;
 };
 

@@ -19,16 +19,16 @@ struct mcx_store;
 /* The subscriber as the access model sees them. */
 struct sip_who {
 	char xui[SIP_XUI_MAX];
-	bool admin;                 /* an administrator of their organisation */
-	bool token;                 /* authenticated by an access token: scopes apply */
+	bool admin; /* an administrator of their organisation */
+	bool token; /* authenticated by an access token: scopes apply */
 	char scopes[JWT_SCOPE_MAX];
-	int64_t token_exp;          /* the token's "exp" (unix seconds); 0 = none */
+	int64_t token_exp; /* the token's "exp" (unix seconds); 0 = none */
 };
 
 /* From an access token. MCX_EAUTH with the reason in why when refused. */
 MCX_WUR enum mcx_err sip_who_token(struct sip_who *w, const struct auth_conf *ac,
-				   struct mcx_store *st, const char *token,
-				   char *why, size_t whylen);
+				   struct mcx_store *st, const char *token, char *why,
+				   size_t whylen);
 /* From a P-Asserted-Identity value (several URIs: the first sip: one, else
  * the first tel: one). MCX_EINVAL when none is usable. */
 MCX_WUR enum mcx_err sip_who_asserted(struct sip_who *w, struct mcx_store *st, const char *pai);

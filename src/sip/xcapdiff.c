@@ -8,7 +8,7 @@ enum mcx_err xdiff_begin(struct mcx_buf *b, const char *xcap_root)
 	enum mcx_err err;
 
 	err = buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		       "<xcap-diff xmlns=\"" NS_XCAP_DIFF "\" xcap-root=\"");
+			  "<xcap-diff xmlns=\"" NS_XCAP_DIFF "\" xcap-root=\"");
 	if (!err)
 		err = buf_add_xml(b, xcap_root, strlen(xcap_root));
 	if (!err)
@@ -28,8 +28,8 @@ static enum mcx_err attr(struct mcx_buf *b, const char *name, const char *val)
 	return err;
 }
 
-enum mcx_err xdiff_document(struct mcx_buf *b, const char *sel, const char *prev,
-			    const char *next, const char *ops, size_t opslen)
+enum mcx_err xdiff_document(struct mcx_buf *b, const char *sel, const char *prev, const char *next,
+			    const char *ops, size_t opslen)
 {
 	enum mcx_err err;
 

@@ -1,7 +1,8 @@
 """SIP SUBSCRIBE/NOTIFY with the xcap-diff event package (RFC 6665, RFC 5875,
 TS 24.484 A.2.2) against a real mcxd, with SIPp playing the UE (scenarios
 in tests/sip/). The initial NOTIFY's etags are the ones HTTP GET gives; a
-change made with curl arrives as previous-etag/new-etag, a deletion with a
+change made with curl arrives as previous-etag/new-etag (with
+diff-processing=aggregate, with the RFC 5261 operations), a deletion with a
 previous-etag only; refresh and unsubscribe; another user's document in the
 list is left out; refusals (bad token 403, missing body 400, other event
 489, nothing readable 403, too brief 423); a NOTIFY answered with 481 ends
@@ -242,12 +243,26 @@ def asserted(d, tmp, sport, sipps):
         return
     _, docs = documents(got[0][3])
     check("asserted_collection_expanded", set(docs) == {ALICE_P0, ALICE_P1}, sorted(docs))
-    st, _, out = curl(d, "DELETE", ALICE_P1, user="admin:admin-demo")
-    check("asserted_admin_deletes", st == 200, out[:300])
+    st, old_body, _ = curl(d, "GET", ALICE_P0)
+    st, new_etag, out = curl(d, "PUT", ALICE_P0 + "/~~/mcptt-user-profile/ProfileName",
+                             user="admin:admin-demo", ctype="application/xcap-el+xml",
+                             data='<ProfileName xml:lang="en">day-shift</ProfileName>')
+    check("asserted_admin_changes", st in (200, 201), out[:300])
     got = s.wait_notifies(2)
-    check("asserted_delete_notify", len(got) >= 2, s.errors())
+    check("asserted_change_notify", len(got) >= 2, s.errors())
     if len(got) >= 2:
         _, ch = documents(got[1][3])
+        ops = [c for d_ in ET.fromstring(got[1][3]) for c in d_]
+        check("aggregate_change_etags", ch == {ALICE_P0: (docs[ALICE_P0][1], new_etag)}, ch)
+        check("aggregate_change_has_patch_ops",
+              ops and all(o.tag in (XD + "add", XD + "replace", XD + "remove") for o in ops) and
+              "day-shift" in got[1][3], got[1][3])
+    st, _, out = curl(d, "DELETE", ALICE_P1, user="admin:admin-demo")
+    check("asserted_admin_deletes", st == 200, out[:300])
+    got = s.wait_notifies(3)
+    check("asserted_delete_notify", len(got) >= 3, s.errors())
+    if len(got) >= 3:
+        _, ch = documents(got[2][3])
         check("asserted_delete_previous_etag_only", ch == {ALICE_P1: (docs[ALICE_P1][1], None)}, ch)
     rc = s.wait()
     check("asserted_sipp_scenario_passes", rc == 0, (rc, s.errors()))

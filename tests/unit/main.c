@@ -24,6 +24,8 @@ extern const struct test tests_mcptt_schemas[];
 extern const struct test tests_idms[];
 extern const struct test tests_patch[];
 extern const struct test tests_sip[];
+extern const struct test tests_dm_codec[];
+extern const struct test tests_dm_security[];
 
 static const struct test *const tables[] = {
 	tests_core, tests_uri, tests_selector, tests_xmldoc, tests_ops,
@@ -33,6 +35,8 @@ static const struct test *const tables[] = {
 	tests_idms,
 	tests_patch,
 	tests_sip,
+	tests_dm_codec,
+	tests_dm_security,
 };
 
 void test_fail(struct test_ctx *t, const char *file, int line, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlschemas.h>
 
 #include "test.h"
@@ -25,6 +26,11 @@
 #define A_SUB "<r:sub>text<b>bold</b>tail</r:sub>"
 #define A_DOC A_HEAD A_ROOT "\n  " A_I1 "\n  " A_I2 "\n  <!-- c1 -->\n  <?pi data?>\n  " \
 	A_SUB "\n</r:root>\n"
+
+#define B_DOC "<config version=\"2\">\n  <!-- settings -->\n  <group name=\"a\">\n" \
+	"    <item key=\"k1\">v1</item>\n    <item key=\"k2\"><![CDATA[x < y]]></item>\n" \
+	"    <empty/>\n  </group>\n  <group name=\"b\" flag='yes'>mixed <b>bold</b> text</group>\n" \
+	"</config>\n"
 
 /* A_DOC with "from" replaced by "to" (once), into a malloc'd string. */
 static char *edit(const char *doc, const char *from, const char *to)
@@ -422,8 +428,10 @@ static void t_diff_nopatch(struct test_ctx *t)
 	}
 }
 
-/* A resource list of n entries of about 130 bytes (malloc'd). */
-static char *big_list(unsigned n, unsigned changed)
+/* A resource list of n entries of about 105 bytes (malloc'd); entry
+ * `changed` (or every one at 7 mod `changed` when that is below 1000) gets
+ * another index, and entries between `gone` and `gone + 9` are left out. */
+static char *big_list3(unsigned n, unsigned changed, unsigned gone)
 {
 	size_t cap = 256 + (size_t)n * 160, len;
 	char *s = malloc(cap);
@@ -432,13 +440,38 @@ static char *big_list(unsigned n, unsigned changed)
 	if (!s)
 		return NULL;
 	len = (size_t)snprintf(s, cap, "%s  <list name=\"all\">\n", RL_HEAD);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		bool ch = changed < 1000 ? i % changed == 7 : i == changed;
+
+		if (i >= gone && i < gone + 10)
+			continue;
 		len += (size_t)snprintf(s + len, cap - len,
 					"    <entry uri=\"sip:user%u@example.org\" index=\"%u\">"
 					"<display-name>User number %u</display-name></entry>\n",
-					i, i == changed ? 1000 + i : i, i);
+					i, ch ? 1000 + i : i, i);
+	}
 	snprintf(s + len, cap - len, "  </list>\n</resource-lists>\n");
 	return s;
+}
+
+/* A resource list of n entries of about 105 bytes (malloc'd). */
+static char *big_list(unsigned n, unsigned changed)
+{
+	return big_list3(n, changed, UINT32_MAX - 10);
+}
+
+/* Changes spread over a list too long for the LCS table: still one op each. */
+static void t_diff_big_spread(struct test_ctx *t)
+{
+	char *a = big_list3(3000, 5000, UINT32_MAX - 10), *b = big_list3(3000, 300, 1500);
+	long n;
+
+	CHECK(t, a && b);
+	n = roundtrip(t, a, strlen(a), b, strlen(b), NULL, NULL, 0);
+	free(a);
+	free(b);
+	CHECK(t, n > 0);
+	CHECK(t, n < 10 * 130 + 10 * 110);
 }
 
 /* One attribute changed in a 20 KB document: a small patch. */
@@ -730,8 +763,23 @@ static const char *const BASES[] = {
 	"ue1-init-config.xml", "ue-init-config.xml",
 };
 
+/* Does the patch replace the whole root element (the coarsest fallback)? */
+static bool root_replaced(const char *p)
+{
+	const char *r;
+
+	for (r = strstr(p, "replace sel=\"/"); r; r = strstr(r + 1, "replace sel=\"/")) {
+		const char *q = strchr(r + 14, '"');
+
+		if (q && !memchr(r + 14, '/', (size_t)(q - r - 14)))
+			return true;
+	}
+	return false;
+}
+
 struct pstats {
-	unsigned runs, patched, nopatch, broken, maxlen;
+	unsigned runs, patched, nopatch, broken, maxlen, coarse;
+	unsigned long total;
 };
 
 static void property_run(struct test_ctx *t, const struct patch_opts *o, struct pstats *ps)
@@ -747,8 +795,8 @@ static void property_run(struct test_ctx *t, const struct patch_opts *o, struct 
 
 	snprintf(name, sizeof(name), "demo/%s", BASES[rnd(sizeof(BASES) / sizeof(BASES[0]))]);
 	if (rng_state & 0x100) {
-		base = A_DOC;
-		blen = strlen(A_DOC);
+		base = rng_state & 0x200 ? A_DOC : B_DOC;
+		blen = strlen(base);
 	} else {
 		base = xcap_embedded(name, &blen);
 	}
@@ -767,6 +815,8 @@ static void property_run(struct test_ctx *t, const struct patch_opts *o, struct 
 	if (err == MCX_OK) {
 		ps->patched++;
 		ps->maxlen = patch.len > ps->maxlen ? (unsigned)patch.len : ps->maxlen;
+		ps->total += patch.len;
+		ps->coarse += patch.p && root_replaced(patch.p);
 		err = patch_apply(base, blen, patch.p ? patch.p : "", patch.len, NULL, &res, &st);
 		if (err || res.len != s.len || memcmp(res.p ? res.p : "", s.p, s.len))
 			ps->broken++;
@@ -784,19 +834,26 @@ static void property_run(struct test_ctx *t, const struct patch_opts *o, struct 
 	free(s.p);
 }
 
+/* MCX_PATCH_ITERS and MCX_PATCH_SEED change the run; MCX_PATCH_SIZES prints
+ * the figures (and a failing pair). */
 static void t_property(struct test_ctx *t)
 {
 	struct patch_opts ex = { .ns_explicit = true };
 	struct pstats ps;
 	unsigned i;
 
+	const char *it = getenv("MCX_PATCH_ITERS"), *seed = getenv("MCX_PATCH_SEED");
+	unsigned iters = it ? (unsigned)strtoul(it, NULL, 10) : 500;
+
 	memset(&ps, 0, sizeof(ps));
-	rng_state = 0x9E3779B97F4A7C15ULL;
-	for (i = 0; i < 500 && !t->failed; i++)
+	rng_state = seed ? strtoull(seed, NULL, 0) | 1 : 0x9E3779B97F4A7C15ULL;
+	for (i = 0; i < iters && !t->failed; i++)
 		property_run(t, i % 5 == 4 ? &ex : NULL, &ps);
 	if (getenv("MCX_PATCH_SIZES"))
-		printf("  property: %u runs, %u patched, %u no patch, %u broken, largest %u bytes\n",
-		       ps.runs, ps.patched, ps.nopatch, ps.broken, ps.maxlen);
+		printf("  property: %u runs, %u patched (%u replacing the root), %u no patch, "
+		       "%u broken; patches %lu bytes on average, %u at most\n", ps.runs, ps.patched,
+		       ps.coarse, ps.nopatch, ps.broken, ps.patched ? ps.total / ps.patched : 0,
+		       ps.maxlen);
 	CHECK_INT(t, ps.broken, 0);
 	CHECK(t, ps.nopatch * 50 <= ps.runs);   /* "no patch" stays rare: at most 2 % */
 }
@@ -866,11 +923,26 @@ static void schema_cases(struct test_ctx *t, xmlSchemaValidCtxtPtr vc)
 	}
 }
 
+/* Schema files come from the spec folder's ietf/ (the library's own loader
+ * refuses what is not embedded). */
+static xmlParserInputPtr spec_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	const char *base = url ? strrchr(url, '/') : NULL;
+	char path[640];
+
+	(void)id;
+	if (!url || !test_spec_dir())
+		return NULL;
+	snprintf(path, sizeof(path), "%s/ietf/%s", test_spec_dir(), base ? base + 1 : url);
+	return xmlNewInputFromFile(ctxt, path);
+}
+
 /* The operations diff writes are valid RFC 5874 <document> content. */
 static void t_diff_schema(struct test_ctx *t)
 {
 	const char *dir = test_spec_dir();
 	char path[512];
+	xmlExternalEntityLoader old;
 	xmlSchemaParserCtxtPtr pc;
 	xmlSchemaPtr sc = NULL;
 	xmlSchemaValidCtxtPtr vc = NULL;
@@ -881,11 +953,14 @@ static void t_diff_schema(struct test_ctx *t)
 	}
 	snprintf(path, sizeof(path), "%s/ietf/xcapdiff.xsd", dir);
 	xmlSetGenericErrorFunc(NULL, silent);
+	old = xmlGetExternalEntityLoader();
+	xmlSetExternalEntityLoader(spec_loader);
 	pc = xmlSchemaNewParserCtxt(path);
 	if (pc) {
 		xmlSchemaSetParserErrors(pc, silent, silent, NULL);
 		sc = xmlSchemaParse(pc);
 	}
+	xmlSetExternalEntityLoader(old);
 	if (sc)
 		vc = xmlSchemaNewValidCtxt(sc);
 	if (vc) {
@@ -933,6 +1008,7 @@ const struct test tests_patch[] = {
 	{ "patch_diff_pairs", t_diff_pairs, false },
 	{ "patch_diff_nopatch", t_diff_nopatch, false },
 	{ "patch_diff_big", t_diff_big, false },
+	{ "patch_diff_big_spread", t_diff_big_spread, false },
 	{ "patch_diff_limits", t_diff_limits, false },
 	{ "patch_diff_demo", t_diff_demo, false },
 	{ "patch_diff_schema", t_diff_schema, false },

@@ -20,44 +20,44 @@
 #include "sip/feed.h"
 
 #define TOKEN "eyJhbGciOiJFUzI1NiJ9.eyJtY3B0dF9pZCI6InNpcDphbGljZUBleGFtcGxlLm9yZyJ9.c2ln"
-#define INFO_PART \
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n" \
-	"<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">\r\n" \
-	" <mcptt-Params>\r\n" \
-	"  <mcptt-access-token type=\"Normal\"><mcpttString>" TOKEN "</mcpttString></mcptt-access-token>\r\n" \
-	" </mcptt-Params>\r\n" \
+#define INFO_PART                                                                                  \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"                                           \
+	"<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\">\r\n"                                      \
+	" <mcptt-Params>\r\n"                                                                      \
+	"  <mcptt-access-token type=\"Normal\"><mcpttString>" TOKEN                                \
+	"</mcpttString></mcptt-access-token>\r\n"                                                  \
+	" </mcptt-Params>\r\n"                                                                     \
 	"</mcpttinfo>"
-#define RLS_PART \
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n" \
-	"<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">\r\n" \
-	" <list>\r\n" \
-	"  <entry uri=\"org.3gpp.mcptt.ue-config/users/urn:uuid:1/\"/>\r\n" \
-	"  <entry uri=\"org.3gpp.mcptt.user-profile/users/sip:alice@example.org/\"/>\r\n" \
-	"  <list><entry uri=\"org.3gpp.mcptt.service-config/global/service-config.xml?a=1&amp;b=2\"/></list>\r\n" \
-	" </list>\r\n" \
+#define RLS_PART                                                                                   \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"                                           \
+	"<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">\r\n"                     \
+	" <list>\r\n"                                                                              \
+	"  <entry uri=\"org.3gpp.mcptt.ue-config/users/urn:uuid:1/\"/>\r\n"                        \
+	"  <entry uri=\"org.3gpp.mcptt.user-profile/users/sip:alice@example.org/\"/>\r\n"          \
+	"  <list><entry "                                                                          \
+	"uri=\"org.3gpp.mcptt.service-config/global/service-config.xml?a=1&amp;b=2\"/></list>\r\n" \
+	" </list>\r\n"                                                                             \
 	"</resource-lists>"
 /* TS 24.484 A.2.2: multipart/mixed, mcptt-info then resource-lists */
 #define A22_CTYPE "multipart/mixed; boundary=\"b1\""
-#define A22_BODY \
-	"preamble is ignored\r\n" \
-	"--b1\r\n" \
-	"Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n" \
-	"\r\n" \
-	INFO_PART "\r\n" \
-	"--b1 \r\n" \
-	"Content-Type: application/resource-lists+xml\r\n" \
-	"Content-ID: <rls@ue>\r\n" \
-	"\r\n" \
-	RLS_PART "\r\n" \
-	"--b1--\r\n" \
+#define A22_BODY                                                                                   \
+	"preamble is ignored\r\n"                                                                  \
+	"--b1\r\n"                                                                                 \
+	"Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n"                                    \
+	"\r\n" INFO_PART "\r\n"                                                                    \
+	"--b1 \r\n"                                                                                \
+	"Content-Type: application/resource-lists+xml\r\n"                                         \
+	"Content-ID: <rls@ue>\r\n"                                                                 \
+	"\r\n" RLS_PART "\r\n"                                                                     \
+	"--b1--\r\n"                                                                               \
 	"epilogue too\r\n"
 
-static struct pl P(const char *s)
-{
+static struct pl P(const char *s) {
 	return pl_str(s);
 }
 
-static void multipart_split(struct test_ctx *t)
+static void
+multipart_split(struct test_ctx *t)
 {
 	struct mp_part parts[4];
 	struct pl b;
@@ -76,8 +76,10 @@ static void multipart_split(struct test_ctx *t)
 	CHECK(t, pl_eqs(parts[1].ctype, "application/resource-lists+xml"));
 	CHECK_MEM(t, parts[1].body.p, parts[1].body.l, RLS_PART, strlen(RLS_PART));
 	/* bare LF line ends, a part without headers */
-	CHECK_INT(t, mp_split(P("--x\n\nhello\n--x\nContent-Type: a/b\n\nworld\n--x--"), PL("x"),
-			      parts, 4, &n), MCX_OK);
+	CHECK_INT(t,
+		  mp_split(P("--x\n\nhello\n--x\nContent-Type: a/b\n\nworld\n--x--"), PL("x"),
+			   parts, 4, &n),
+		  MCX_OK);
 	CHECK_INT(t, n, 2);
 	CHECK(t, pl_eqs(parts[0].body, "hello") && !parts[0].ctype.l);
 	CHECK(t, pl_eqs(parts[1].body, "world") && pl_eqs(parts[1].ctype, "a/b"));
@@ -97,8 +99,8 @@ static void body_a22(struct test_ctx *t)
 	char eb[160];
 	enum mcx_err err;
 
-	err = sip_body_parse(&b, A22_CTYPE, strlen(A22_CTYPE), A22_BODY, strlen(A22_BODY), 8,
-			     eb, sizeof(eb));
+	err = sip_body_parse(&b, A22_CTYPE, strlen(A22_CTYPE), A22_BODY, strlen(A22_BODY), 8, eb,
+			     sizeof(eb));
 	if (err)
 		sip_body_free(&b);
 	OOM_OK(t, err);
@@ -126,16 +128,21 @@ static void body_variants(struct test_ctx *t)
 	struct sip_body b;
 	char eb[160];
 
-	CHECK_INT(t, parse("application/resource-lists+xml", RLS_PART, 8, &b, eb, sizeof(eb)), MCX_OK);
+	CHECK_INT(t, parse("application/resource-lists+xml", RLS_PART, 8, &b, eb, sizeof(eb)),
+		  MCX_OK);
 	CHECK(t, !b.token && b.nuris == 3);
 	sip_body_free(&b);
 	/* the token as the element's own text, as some clients send it */
-	CHECK_INT(t, parse("multipart/mixed;boundary=q",
-			   "--q\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
-			   "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
-			   "<mcptt-access-token> abc.def.ghi </mcptt-access-token></mcptt-Params></mcpttinfo>\r\n"
-			   "--q\r\nContent-Type: application/resource-lists+xml\r\n\r\n" RLS_PART "\r\n--q--",
-			   8, &b, eb, sizeof(eb)), MCX_OK);
+	CHECK_INT(t,
+		  parse("multipart/mixed;boundary=q",
+			"--q\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
+			"<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
+			"<mcptt-access-token> abc.def.ghi "
+			"</mcptt-access-token></mcptt-Params></mcpttinfo>\r\n"
+			"--q\r\nContent-Type: application/resource-lists+xml\r\n\r\n" RLS_PART
+			"\r\n--q--",
+			8, &b, eb, sizeof(eb)),
+		  MCX_OK);
 	CHECK_STR(t, b.token, "abc.def.ghi");
 	sip_body_free(&b);
 }
@@ -145,32 +152,52 @@ static void body_errors(struct test_ctx *t)
 	struct sip_body b;
 	char eb[160];
 
-	CHECK_INT(t, parse("application/resource-lists+xml", "", 8, &b, eb, sizeof(eb)), MCX_ENOENT);
-	CHECK_INT(t, parse("multipart/mixed;boundary=q",
-			   "--q\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n" INFO_PART
-			   "\r\n--q--", 8, &b, eb, sizeof(eb)), MCX_ENOENT);
+	CHECK_INT(t, parse("application/resource-lists+xml", "", 8, &b, eb, sizeof(eb)),
+		  MCX_ENOENT);
+	CHECK_INT(t,
+		  parse("multipart/mixed;boundary=q",
+			"--q\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n" INFO_PART
+			"\r\n--q--",
+			8, &b, eb, sizeof(eb)),
+		  MCX_ENOENT);
 	CHECK(t, strstr(eb, "resource-lists") != NULL);
 	CHECK_INT(t, parse("application/resource-lists+xml", RLS_PART, 2, &b, eb, sizeof(eb)),
 		  MCX_ELIMIT);
-	CHECK_INT(t, parse("application/resource-lists+xml", "<resource-lists", 8, &b, eb, sizeof(eb)),
+	CHECK_INT(t,
+		  parse("application/resource-lists+xml", "<resource-lists", 8, &b, eb, sizeof(eb)),
 		  MCX_EINVAL);
-	CHECK_INT(t, parse("application/resource-lists+xml",
-			   "<resource-lists xmlns=\"urn:x\"><list><entry uri=\"a\"/></list></resource-lists>",
-			   8, &b, eb, sizeof(eb)), MCX_EINVAL);
-	CHECK_INT(t, parse("application/resource-lists+xml",
-			   "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list/></resource-lists>",
-			   8, &b, eb, sizeof(eb)), MCX_ENOENT);
-	CHECK_INT(t, parse("application/resource-lists+xml",
-			   "<!DOCTYPE r [<!ENTITY e \"x\">]><resource-lists "
-			   "xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list><entry uri=\"&e;\"/></list>"
-			   "</resource-lists>", 8, &b, eb, sizeof(eb)), MCX_EINVAL);
-	CHECK_INT(t, parse("multipart/mixed;boundary=q",
-			   "--q\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
-			   "<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
-			   "<mcptt-access-token type=\"Encrypted\"><mcpttString>x</mcpttString>"
-			   "</mcptt-access-token></mcptt-Params></mcpttinfo>\r\n"
-			   "--q\r\nContent-Type: application/resource-lists+xml\r\n\r\n" RLS_PART "\r\n--q--",
-			   8, &b, eb, sizeof(eb)), MCX_EAUTH);
+	CHECK_INT(
+	    t,
+	    parse(
+		"application/resource-lists+xml",
+		"<resource-lists xmlns=\"urn:x\"><list><entry uri=\"a\"/></list></resource-lists>",
+		8, &b, eb, sizeof(eb)),
+	    MCX_EINVAL);
+	CHECK_INT(t,
+		  parse("application/resource-lists+xml",
+			"<resource-lists "
+			"xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list/></resource-lists>",
+			8, &b, eb, sizeof(eb)),
+		  MCX_ENOENT);
+	CHECK_INT(
+	    t,
+	    parse(
+		"application/resource-lists+xml",
+		"<!DOCTYPE r [<!ENTITY e \"x\">]><resource-lists "
+		"xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list><entry uri=\"&e;\"/></list>"
+		"</resource-lists>",
+		8, &b, eb, sizeof(eb)),
+	    MCX_EINVAL);
+	CHECK_INT(t,
+		  parse("multipart/mixed;boundary=q",
+			"--q\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n"
+			"<mcpttinfo xmlns=\"urn:3gpp:ns:mcpttInfo:1.0\"><mcptt-Params>"
+			"<mcptt-access-token type=\"Encrypted\"><mcpttString>x</mcpttString>"
+			"</mcptt-access-token></mcptt-Params></mcpttinfo>\r\n"
+			"--q\r\nContent-Type: application/resource-lists+xml\r\n\r\n" RLS_PART
+			"\r\n--q--",
+			8, &b, eb, sizeof(eb)),
+		  MCX_EAUTH);
 	CHECK_INT(t, parse("multipart/mixed", A22_BODY, 8, &b, eb, sizeof(eb)), MCX_EINVAL);
 	CHECK_INT(t, parse("text/plain", RLS_PART, 8, &b, eb, sizeof(eb)), MCX_EINVAL);
 	CHECK(t, sip_body_type_ok("multipart/mixed;boundary=x", 26));
@@ -179,7 +206,7 @@ static void body_errors(struct test_ctx *t)
 
 static void headers(struct test_ctx *t)
 {
-	struct sip_policy p = { .min_expires = 60, .max_expires = 7200, .default_expires = 3600 };
+	struct sip_policy p = {.min_expires = 60, .max_expires = 7200, .default_expires = 3600};
 	struct sip_event ev;
 	uint32_t g;
 
@@ -187,7 +214,7 @@ static void headers(struct test_ctx *t)
 	CHECK(t, EV("xcap-diff") && ev.mode == SIP_DIFF_NO_PATCHING && !ev.id[0]);
 	CHECK(t, EV("xcap-diff;diff-processing=aggregate") && ev.mode == SIP_DIFF_AGGREGATE);
 	CHECK(t, EV(" xcap-diff ; diff-processing = \"xcap-patching\" ; id=7") &&
-	      ev.mode == SIP_DIFF_XCAP_PATCHING && !strcmp(ev.id, "7"));
+		     ev.mode == SIP_DIFF_XCAP_PATCHING && !strcmp(ev.id, "7"));
 	CHECK(t, EV("xcap-diff;diff-processing=whatever") && ev.mode == SIP_DIFF_NO_PATCHING);
 	CHECK(t, !EV("presence"));
 	CHECK(t, !EV("xcap-diffx"));
@@ -216,14 +243,15 @@ static void xcapdiff(struct test_ctx *t)
 {
 	struct mcx_buf b;
 	enum mcx_err err;
-	static const char want[] =
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<xcap-diff xmlns=\"urn:ietf:params:xml:ns:xcap-diff\" xcap-root=\"http://h/r?a&amp;b\">\n"
-		" <document sel=\"a/users/sip:x@y/d&quot;\" new-etag=\"e1\"/>\n"
-		" <document sel=\"b\" previous-etag=\"e1\" new-etag=\"e2\"/>\n"
-		" <document sel=\"c\" previous-etag=\"e2\"/>\n"
-		" <document sel=\"d\" previous-etag=\"e2\" new-etag=\"e3\"><body-not-changed/></document>\n"
-		"</xcap-diff>\n";
+	static const char want[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				   "<xcap-diff xmlns=\"urn:ietf:params:xml:ns:xcap-diff\" "
+				   "xcap-root=\"http://h/r?a&amp;b\">\n"
+				   " <document sel=\"a/users/sip:x@y/d&quot;\" new-etag=\"e1\"/>\n"
+				   " <document sel=\"b\" previous-etag=\"e1\" new-etag=\"e2\"/>\n"
+				   " <document sel=\"c\" previous-etag=\"e2\"/>\n"
+				   " <document sel=\"d\" previous-etag=\"e2\" "
+				   "new-etag=\"e3\"><body-not-changed/></document>\n"
+				   "</xcap-diff>\n";
 
 	buf_init(&b, 4096);
 	err = xdiff_begin(&b, "http://h/r?a&b");
@@ -263,8 +291,8 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 
 static bool demo_open(struct demo *d)
 {
-	struct store_opts so = { 0 };
-	struct xcap_handler_conf hc = { 0 };
+	struct store_opts so = {0};
+	struct xcap_handler_conf hc = {0};
 	char eb[256];
 
 	snprintf(d->dir, sizeof(d->dir), "/tmp/mcx-unit-sip-XXXXXX");
@@ -302,7 +330,7 @@ static void demo_close(struct demo *d)
 
 static int may(struct demo *d, const char *xui, const char *target, char *dp, size_t dplen)
 {
-	struct xcap_identity id = { .xui = xui };
+	struct xcap_identity id = {.xui = xui};
 
 	return xcap_may_read(&d->h, &id, target, strlen(target), dp, dplen);
 }
@@ -324,21 +352,28 @@ static void may_read(struct test_ctx *t)
 	CHECK_STR(t, dp, "");
 	CHECK_INT(t, may(&d, "sip:zoe@rescue.example", "/xcap-root/" P0, dp, sizeof(dp)), 403);
 	CHECK_INT(t, may(&d, NULL, "/xcap-root/" P0, dp, sizeof(dp)), 401);
-	CHECK_INT(t, may(&d, "sip:alice@example.org",
-			 "/xcap-root/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/", dp,
-			 sizeof(dp)), 200);
+	CHECK_INT(t,
+		  may(&d, "sip:alice@example.org",
+		      "/xcap-root/org.3gpp.mcptt.user-profile/users/sip:alice@example.org/", dp,
+		      sizeof(dp)),
+		  200);
 	CHECK_STR(t, dp, "org.3gpp.mcptt.user-profile/users/sip:alice@example.org/");
-	CHECK_INT(t, may(&d, "sip:alice@example.org", "/xcap-root/xcap-caps/global/index", dp,
-			 sizeof(dp)), 404);
+	CHECK_INT(
+	    t,
+	    may(&d, "sip:alice@example.org", "/xcap-root/xcap-caps/global/index", dp, sizeof(dp)),
+	    404);
 	CHECK_INT(t, may(&d, "sip:alice@example.org", "/elsewhere/" P0, dp, sizeof(dp)), 404);
-	CHECK_INT(t, may(&d, "sip:alice@example.org", "/xcap-root/a/users/b/%zz", dp, sizeof(dp)), 400);
+	CHECK_INT(t, may(&d, "sip:alice@example.org", "/xcap-root/a/users/b/%zz", dp, sizeof(dp)),
+		  400);
 	/* the token's scopes apply as on HTTP */
 	{
-		struct xcap_identity id = { .xui = "sip:alice@example.org",
-					    .scopes = "openid 3gpp:mcptt:group_management_server" };
+		struct xcap_identity id = {.xui = "sip:alice@example.org",
+					   .scopes = "openid 3gpp:mcptt:group_management_server"};
 
-		CHECK_INT(t, xcap_may_read(&d.h, &id, "/xcap-root/" P0, strlen("/xcap-root/" P0),
-					   NULL, 0), 403);
+		CHECK_INT(
+		    t,
+		    xcap_may_read(&d.h, &id, "/xcap-root/" P0, strlen("/xcap-root/" P0), NULL, 0),
+		    403);
 	}
 	demo_close(&d);
 }
@@ -356,14 +391,14 @@ static int count(const char *hay, const char *needle)
 
 static void scope(struct test_ctx *t)
 {
-	struct sip_who who = { .xui = "sip:alice@example.org" };
+	struct sip_who who = {.xui = "sip:alice@example.org"};
 	char *uris[] = {
-		"org.3gpp.mcptt.user-profile/users/sip:alice@example.org/",
-		BOB,
-		"/xcap-root/" SC,
-		"http://cms.example.org:8080/xcap-root/" P0 "/~~/mcptt-user-profile",
-		"/not-the-root/" P1,
-		"org.3gpp.mcptt.service-config/global/",
+	    "org.3gpp.mcptt.user-profile/users/sip:alice@example.org/",
+	    BOB,
+	    "/xcap-root/" SC,
+	    "http://cms.example.org:8080/xcap-root/" P0 "/~~/mcptt-user-profile",
+	    "/not-the-root/" P1,
+	    "org.3gpp.mcptt.service-config/global/",
 	};
 	struct sip_scope *s = NULL;
 	struct mcx_buf b;
@@ -379,14 +414,16 @@ static void scope(struct test_ctx *t)
 	err = scope_build(&s, &d.h, &who, uris, 6, &refused);
 	CHECK_INT(t, err, MCX_OK);
 	CHECK_INT(t, refused, 2);
-	CHECK_INT(t, scope_count(s), 4);    /* P0 inside the collection: counted once by path */
+	CHECK_INT(t, scope_count(s), 4); /* P0 inside the collection: counted once by path */
 	CHECK(t, scope_match(s, &d.h, P1, sel, sizeof(sel)));
 	CHECK_STR(t, sel, P1);
 	CHECK(t, scope_match(s, &d.h, SC_PATH, sel, sizeof(sel)));
 	CHECK_STR(t, sel, SC);
 	CHECK(t, !scope_match(s, &d.h, BOB, sel, sizeof(sel)));
-	CHECK(t, !scope_match(s, &d.h, "org.3gpp.mcptt.service-config/global/rescue.example/"
-			      "service-config.xml", sel, sizeof(sel)));
+	CHECK(t, !scope_match(s, &d.h,
+			      "org.3gpp.mcptt.service-config/global/rescue.example/"
+			      "service-config.xml",
+			      sel, sizeof(sel)));
 	buf_init(&b, 1 << 20);
 	err = scope_full_state(s, &d.h, &b);
 	CHECK_INT(t, err, MCX_OK);
@@ -423,11 +460,14 @@ static void in_of(struct sip_subscribe_in *in, const char *ev, const char *exp, 
 
 static void decide(struct test_ctx *t)
 {
-	struct sip_policy p = { .min_expires = 60, .max_expires = 7200, .default_expires = 3600,
-				.max_body = 65536, .max_entries = 8 };
+	struct sip_policy p = {.min_expires = 60,
+			       .max_expires = 7200,
+			       .default_expires = 3600,
+			       .max_body = 65536,
+			       .max_entries = 8};
 	struct sip_subscribe_out out;
 	struct sip_subscribe_in in;
-	struct sip_who cur = { .xui = "sip:alice@example.org", .token = true, .token_exp = 999 };
+	struct sip_who cur = {.xui = "sip:alice@example.org", .token = true, .token_exp = 999};
 	struct demo d;
 
 	if (!demo_open(&d)) {
@@ -461,13 +501,14 @@ static void decide(struct test_ctx *t)
 	in_of(&in, "xcap-diff", "600", "application/resource-lists+xml", RLS_PART, NULL);
 	sip_subscribe_new(&p, &in, &out);
 	CHECK_INT(t, out.status, 403);
-	in_of(&in, "xcap-diff;diff-processing=aggregate", "999999", "application/resource-lists+xml",
-	      RLS_PART, "\"Alice\" <sip:alice@example.org>, <tel:+1>");
+	in_of(&in, "xcap-diff;diff-processing=aggregate", "999999",
+	      "application/resource-lists+xml", RLS_PART,
+	      "\"Alice\" <sip:alice@example.org>, <tel:+1>");
 	sip_subscribe_new(&p, &in, &out);
 	CHECK_INT(t, out.status, 200);
 	CHECK(t, out.scope && out.expires == 7200 && out.ev.mode == SIP_DIFF_AGGREGATE);
 	CHECK_STR(t, out.who.xui, "sip:alice@example.org");
-	CHECK_INT(t, out.refused, 1);     /* the UE directory of another organisation's UE */
+	CHECK_INT(t, out.refused, 1); /* the UE directory of another organisation's UE */
 	scope_free(out.scope);
 	/* refreshes */
 	in_of(&in, "xcap-diff", "0", NULL, NULL, NULL);
@@ -493,8 +534,8 @@ static void feed(struct test_ctx *t)
 	struct sip_change *c;
 	struct sip_feed *f;
 	struct demo d;
-	struct store_commit cm = { .path = "test-app/global/x", .bytes = "<a/>", .len = 4,
-				   .etag = "e1", .author = "t" };
+	struct store_commit cm = {
+	    .path = "test-app/global/x", .bytes = "<a/>", .len = 4, .etag = "e1", .author = "t"};
 	struct store_result r;
 	int woken = 0;
 	bool lost;
@@ -504,7 +545,7 @@ static void feed(struct test_ctx *t)
 		CHECK(t, !"demo");
 	}
 	CHECK_INT(t, feed_open(&f, d.st, 2), MCX_OK);
-	CHECK_INT(t, store_commit(d.st, &cm, &r), MCX_OK);   /* not started: ignored */
+	CHECK_INT(t, store_commit(d.st, &cm, &r), MCX_OK); /* not started: ignored */
 	CHECK(t, feed_take(f, &lost) == NULL && !lost && !woken);
 	feed_start(f, wake, &woken);
 	cm.bytes = "<b/>";
@@ -512,13 +553,14 @@ static void feed(struct test_ctx *t)
 	CHECK_INT(t, store_commit(d.st, &cm, &r), MCX_OK);
 	cm.bytes = NULL;
 	CHECK_INT(t, store_commit(d.st, &cm, &r), MCX_OK);
-	CHECK_INT(t, woken, 1);     /* one wakeup until the queue is taken */
+	CHECK_INT(t, woken, 1); /* one wakeup until the queue is taken */
 	c = feed_take(f, &lost);
 	CHECK(t, c && c->next && !c->next->next && !lost);
 	CHECK(t, !strcmp(c->path, "test-app/global/x") && !strcmp(c->prev_etag, "e1") &&
-	      !strcmp(c->new_etag, "e2"));
+		     !strcmp(c->new_etag, "e2"));
 	CHECK(t, !strcmp(c->next->prev_etag, "e2") && !c->next->new_etag[0]);
 	CHECK(t, c->next->seq > c->seq);
+	CHECK(t, c->version == 2 && c->next->version == 3); /* a deletion is a version */
 	feed_free_list(c);
 	for (; woken < 6; woken++) {
 		cm.bytes = woken & 1 ? "<c/>" : "<d/>";
@@ -526,23 +568,21 @@ static void feed(struct test_ctx *t)
 		CHECK_INT(t, store_commit(d.st, &cm, &r), MCX_OK);
 	}
 	c = feed_take(f, &lost);
-	CHECK(t, lost);             /* the bound is 2: the rest was dropped, and said so */
+	CHECK(t, lost); /* the bound is 2: the rest was dropped, and said so */
 	feed_free_list(c);
 	feed_stop(f);
 	CHECK_INT(t, store_commit(d.st, &cm, &r), MCX_OK);
-	demo_close(&d);             /* frees the feed */
+	demo_close(&d); /* frees the feed */
 }
 
-const struct test tests_sip[] = {
-	{ "sip_multipart_split", multipart_split, false },
-	{ "sip_body_a22", body_a22, true },
-	{ "sip_body_variants", body_variants, false },
-	{ "sip_body_errors", body_errors, false },
-	{ "sip_headers", headers, false },
-	{ "sip_xcapdiff", xcapdiff, true },
-	{ "sip_may_read", may_read, false },
-	{ "sip_scope", scope, false },
-	{ "sip_decide", decide, false },
-	{ "sip_feed", feed, false },
-	{ NULL, NULL, false }
-};
+const struct test tests_sip[] = {{"sip_multipart_split", multipart_split, false},
+				 {"sip_body_a22", body_a22, true},
+				 {"sip_body_variants", body_variants, false},
+				 {"sip_body_errors", body_errors, false},
+				 {"sip_headers", headers, false},
+				 {"sip_xcapdiff", xcapdiff, true},
+				 {"sip_may_read", may_read, false},
+				 {"sip_scope", scope, false},
+				 {"sip_decide", decide, false},
+				 {"sip_feed", feed, false},
+				 {NULL, NULL, false}};
