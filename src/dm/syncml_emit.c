@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dm/syncml.h"
+#include "xcap/xmldoc.h"
 #include "core/banned.h"
 
 #define METINF " xmlns=\"" DM_NS_METINF "\""
@@ -11,6 +12,13 @@
 static enum mcx_err add(struct mcx_buf *b, const char *s)
 {
 	return buf_adds(b, s);
+}
+
+/* Escaped text; what XML cannot carry (NUL, controls, bad UTF-8) is an
+ * error: such values travel as b64. */
+static enum mcx_err esc(struct mcx_buf *b, const char *s, size_t n)
+{
+	return xml_utf8_ok(s, n) ? buf_add_xml(b, s, n) : MCX_EINVAL;
 }
 
 /* <name>escaped text</name>, nothing when s is NULL. */
@@ -23,7 +31,7 @@ static enum mcx_err text_el(struct mcx_buf *b, const char *name, const char *att
 		return MCX_OK;
 	err = buf_addf(b, "<%s%s>", name, attrs);
 	if (!err)
-		err = buf_add_xml(b, s, strlen(s));
+		err = esc(b, s, strlen(s));
 	if (!err)
 		err = buf_addf(b, "</%s>", name);
 	return err;
@@ -72,7 +80,7 @@ static enum mcx_err meta(struct mcx_buf *b, const struct dm_meta *mt)
 
 static enum mcx_err cdata(struct mcx_buf *b, const char *p, size_t n)
 {
-	enum mcx_err err = add(b, "<![CDATA[");
+	enum mcx_err err = xml_utf8_ok(p, n) ? add(b, "<![CDATA[") : MCX_EINVAL;
 	size_t i, run = 0;
 
 	for (i = 0; i + 2 < n && !err; i++) {
@@ -101,11 +109,11 @@ static enum mcx_err data(struct mcx_buf *b, const struct dm_data *d)
 	err = add(b, "<Data>");
 	if (!err) {
 		if (d->kind == DM_DATA_XML)
-			err = buf_add(b, d->p, d->len);
+			err = xml_utf8_ok(d->p, d->len) ? buf_add(b, d->p, d->len) : MCX_EINVAL;
 		else if (d->kind == DM_DATA_CDATA)
 			err = cdata(b, d->p, d->len);
 		else
-			err = buf_add_xml(b, d->p, d->len);
+			err = esc(b, d->p, d->len);
 	}
 	if (!err)
 		err = add(b, "</Data>");

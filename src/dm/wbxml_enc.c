@@ -221,6 +221,11 @@ static enum mcx_err child(struct enc *e, const xmlNode *c, bool dmddf)
 {
 	const char *s = (const char *)c->content;
 
+	/* WBXML decoders (libwbxml2, ours) write Data back as CDATA sections */
+	if (s && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+	    strstr(s, "]]>"))
+		return efail(e, MCX_EINVAL, "text holding \"]]>\" cannot travel in WBXML");
+
 	switch (c->type) {
 	case XML_ELEMENT_NODE:
 		return element(e, c, dmddf);

@@ -79,7 +79,7 @@ static bool is_container(const struct xmldoc *pd, uint32_t e)
 static enum mcx_err find_container(struct applier *ap)
 {
 	const struct xmldoc *pd = ap->pd;
-	struct pnodes ch;
+	struct pnodes ch = { NULL, 0 };
 	uint32_t k, nel = 0, el = XEL_NONE;
 	bool other = false;
 	enum mcx_err err;
@@ -237,7 +237,7 @@ static enum mcx_err run_op(struct applier *ap, uint32_t op)
 {
 	struct mcx_buf nb;
 	struct actx a = { ap->st, ap->pd, op, ap->d, &nb };
-	struct ptarget t;
+	struct ptarget t = { 0, 0, 0, { 0, 0, 0, 0, false } };
 	char *sel;
 	enum mcx_err err;
 
@@ -272,7 +272,7 @@ static int op_kind(const struct applier *ap, uint32_t e)
 
 static enum mcx_err run_ops(struct applier *ap)
 {
-	struct pnodes ch;
+	struct pnodes ch = { NULL, 0 };
 	uint32_t k, nops = 0;
 	enum mcx_err err;
 	int kind;

@@ -138,7 +138,7 @@ static enum mcx_err walk_pairs(struct dctx *dc, uint32_t pe, uint32_t ne, const 
 
 static enum mcx_err diff_content(struct dctx *dc, uint32_t pe, uint32_t ne, uint32_t depth)
 {
-	struct pnodes cp, cn;
+	struct pnodes cp = { NULL, 0 }, cn = { NULL, 0 };
 	struct pairs pr = { NULL, NULL, 0 };
 	enum mcx_err err;
 
@@ -330,6 +330,8 @@ enum mcx_err patch_diff(const char *prev, size_t plen, const char *next, size_t 
 		err = verify(prev, plen, next, nlen, &patch, max_doc, st);
 	if (!err)
 		err = buf_add(out, patch.p ? patch.p : "", patch.len);
+	if (err == MCX_ELIMIT && st && !st->detail[0])
+		status_limit(st, PATCH_E_NONE, "the output buffer");
 	buf_reset(&patch);
 	return err;
 }

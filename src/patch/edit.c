@@ -96,7 +96,7 @@ static enum mcx_err children(struct actx *a, const struct xmldoc *d, uint32_t el
 static enum mcx_err build_content(struct actx *a, uint32_t parent, struct mcx_buf *ins)
 {
 	struct pl c = content(a);
-	struct pnodes ch;
+	struct pnodes ch = { NULL, 0 };
 	uint32_t k;
 	enum mcx_err err;
 
@@ -380,7 +380,7 @@ static enum mcx_err replace_node(struct actx *a, const struct ptarget *t)
 {
 	uint8_t kind = t->kind == PS_ELEM ? PN_ELEM : t->kind == PS_COMMENT ? PN_COMMENT : PN_PI;
 	struct pl c = content(a);
-	struct pnodes ch;
+	struct pnodes ch = { NULL, 0 };
 	struct mcx_buf ins;
 	uint32_t k;
 	enum mcx_err err;
@@ -464,7 +464,7 @@ static bool ws_text_at(const struct xmldoc *d, const struct pnodes *ch, uint32_t
 static enum mcx_err remove_node(struct actx *a, const struct ptarget *t, uint32_t parent,
 				enum apply_ws ws)
 {
-	struct pnodes ch;
+	struct pnodes ch = { NULL, 0 };
 	size_t from = t->node.start, to = t->node.end;
 	uint32_t k;
 	enum mcx_err err;

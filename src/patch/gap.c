@@ -55,7 +55,7 @@ static bool text_eq(struct dctx *dc, const struct side *ps, uint32_t pk, const s
 	return pl_eq(bytes(dc->p, ps->c, pk), bytes(dc->n, ns->c, nk));
 }
 
-/* <remove> of child k of pe (or <replace> of a text with v when v.p). */
+/* <remove> of child k of pe, or <replace> of that text with v. */
 static enum mcx_err child_op(struct dctx *dc, const struct gap *g, uint32_t k, const char *ws,
 			     struct pl v, bool replace)
 {

@@ -472,7 +472,7 @@ static bool node_kind_ok(const struct xmldoc *d, const struct pnode *nd,
 static enum mcx_err walk_nodes(struct ev *ev, uint32_t ctx, uint32_t i)
 {
 	const struct psel_step *st = &ev->ps->steps[i];
-	struct pnodes ch;
+	struct pnodes ch = { NULL, 0 };
 	uint32_t k, n = 0, *c;
 	enum mcx_err err;
 
