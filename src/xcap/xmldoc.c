@@ -319,9 +319,11 @@ static enum mcx_err misc(struct scan *s, bool prolog)
 		if (s->i >= s->n)
 			return MCX_OK;
 		if (starts(s, "<!--")) {
+			s->i += 4;   /* "<!-->" is not a whole comment */
 			if (!skip_past(s, "-->"))
 				return fail(s, "unterminated comment");
 		} else if (starts(s, "<?")) {
+			s->i += 2;
 			if (!skip_past(s, "?>"))
 				return fail(s, "unterminated processing instruction");
 		} else if (starts(s, "<!DOCTYPE") || starts(s, "<!doctype")) {
@@ -352,12 +354,15 @@ static enum mcx_err content(struct scan *s)
 				return err;
 			s->depth--;
 		} else if (starts(s, "<!--")) {
+			s->i += 4;
 			if (!skip_past(s, "-->"))
 				return fail(s, "unterminated comment");
 		} else if (starts(s, "<![CDATA[")) {
+			s->i += 9;
 			if (!skip_past(s, "]]>"))
 				return fail(s, "unterminated CDATA section");
 		} else if (starts(s, "<?")) {
+			s->i += 2;
 			if (!skip_past(s, "?>"))
 				return fail(s, "unterminated processing instruction");
 		} else if (starts(s, "<!")) {

@@ -382,7 +382,21 @@ static void xmldoc_utf8_invalid(struct test_ctx *t)
 	CHECK(t, !xml_utf8_ok("a\0b", 3));        /* NUL */
 }
 
+/* "<!-->" opens a comment that "-->" ends later: what follows is not markup. */
+static void xmldoc_comment_opener_is_not_a_comment(struct test_ctx *t)
+{
+	static const char doc[] = "<a><!--><b/>--><?x?><c/></a>";
+	struct xmldoc *d = NULL;
+	enum mcx_err err = xmldoc_index(&d, doc, sizeof(doc) - 1, NULL, NULL, 0);
+
+	CHECK_INT(t, err, MCX_OK);
+	CHECK_INT(t, d->nels, 2);   /* a and c; b is inside the comment */
+	CHECK(t, pl_eqs(d->els[1].local, "c"));
+	xmldoc_free(d);
+}
+
 const struct test tests_xmldoc[] = {
+	{ "xmldoc_comment_opener_is_not_a_comment", xmldoc_comment_opener_is_not_a_comment, false },
 	{ "xmldoc_spans", xmldoc_spans, false },
 	{ "xmldoc_links_and_depth", xmldoc_links_and_depth, false },
 	{ "xmldoc_attributes", xmldoc_attributes, false },
