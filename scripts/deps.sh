@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages mcx needs (idempotent). Usage: scripts/deps.sh [build|test|bench]
 set -eu
-want="build-essential pkg-config libmicrohttpd-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev libre-dev curl openssl"
+want="build-essential pkg-config libmicrohttpd-dev libxml2-dev libxml2-utils libwbxml2-dev libwbxml2-utils libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev libre-dev curl openssl"
 case "${1:-build}" in
   test)  want="$want python3 clang libclang-rt-14-dev chromium chromium-driver sip-tester" ;;
   bench) want="$want wrk nginx-light python3" ;;

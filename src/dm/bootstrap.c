@@ -1,7 +1,6 @@
 /* SEC/MAC bootstrap security: HMAC-SHA1 keyed with NETWORKID, USERPIN or
  * "USERPIN:NETWORKID", carried as Content-Type parameters. */
 #include <string.h>
-#include <strings.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 

@@ -6,6 +6,7 @@
 
 #include "core/mem.h"
 #include "dm/split.h"
+#include "dm/status.h"
 #include "core/banned.h"
 
 /* Bytes reserved per CmdID for renumbering (10 digits of a uint32). */
@@ -36,6 +37,39 @@ static enum mcx_err sfail(struct split *s, enum mcx_err err, const char *fmt, ..
 		vsnprintf(s->errbuf, s->errlen, fmt, ap);
 		va_end(ap);
 	}
+	return err;
+}
+
+bool dm_msg_more_follows(const struct dm_msg *m)
+{
+	return !m->final;
+}
+
+bool dm_msg_asks_next(const struct dm_msg *m)
+{
+	const struct dm_cmd *c;
+
+	for (c = m->cmds; c; c = c->next)
+		if (c->type == DM_CMD_ALERT && c->has_code && c->code == DM_ALERT_NEXT_MESSAGE)
+			return true;
+	return false;
+}
+
+enum mcx_err dm_alert_next_add(struct dm_msg *m, uint32_t cmd_id)
+{
+	struct dm_cmd *c = NULL;
+	struct dm_item *it = NULL;
+	enum mcx_err err = dm_cmd_add(m, NULL, DM_CMD_ALERT, cmd_id, &c);
+
+	if (!err) {
+		c->code = DM_ALERT_NEXT_MESSAGE;
+		c->has_code = true;
+		err = dm_item_add(m, c, &it);
+	}
+	if (!err)
+		err = dm_set(m, &it->target, m->hdr.target);
+	if (!err)
+		err = dm_set(m, &it->source, m->hdr.source);
 	return err;
 }
 

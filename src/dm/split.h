@@ -4,10 +4,20 @@
 #ifndef MCX_DM_SPLIT_H
 #define MCX_DM_SPLIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mcx/mcx.h"
 #include "dm/syncml.h"
+
+/* A message without <Final/> is one of several: the receiver answers (its
+ * Statuses and) Alert 1222 "next message" to get the rest. */
+bool dm_msg_more_follows(const struct dm_msg *m);
+/* Does m carry Alert 1222 (the peer wants our next message)? */
+bool dm_msg_asks_next(const struct dm_msg *m);
+/* Add Alert 1222 to m, its Item naming m's target and source. */
+MCX_WUR enum mcx_err dm_alert_next_add(struct dm_msg *m, uint32_t cmd_id);
 
 /* The MaxMsgSize in the header Meta of a message from the peer, raised to
  * DM_MAXMSGSIZE_MIN and capped at cap; cap when the peer gave none. */

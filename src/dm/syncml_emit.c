@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dm/syncml.h"
+#include "dm/xmlutil.h"
 #include "xcap/xmldoc.h"
 #include "core/banned.h"
 
@@ -18,7 +19,7 @@ static enum mcx_err add(struct mcx_buf *b, const char *s)
  * error: such values travel as b64. */
 static enum mcx_err esc(struct mcx_buf *b, const char *s, size_t n)
 {
-	return xml_utf8_ok(s, n) ? buf_add_xml(b, s, n) : MCX_EINVAL;
+	return dm_xml_escape(b, s, n, false);
 }
 
 /* <name>escaped text</name>, nothing when s is NULL. */
@@ -80,9 +81,12 @@ static enum mcx_err meta(struct mcx_buf *b, const struct dm_meta *mt)
 
 static enum mcx_err cdata(struct mcx_buf *b, const char *p, size_t n)
 {
-	enum mcx_err err = xml_utf8_ok(p, n) ? add(b, "<![CDATA[") : MCX_EINVAL;
+	enum mcx_err err;
 	size_t i, run = 0;
 
+	if (memchr(p, '\r', n))
+		return esc(b, p, n);	/* a CR in CDATA would come back as LF */
+	err = xml_utf8_ok(p, n) ? add(b, "<![CDATA[") : MCX_EINVAL;
 	for (i = 0; i + 2 < n && !err; i++) {
 		if (memcmp(p + i, "]]>", 3))
 			continue;

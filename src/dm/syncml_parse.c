@@ -7,9 +7,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#define LOG_MODULE "dm"
-#include "core/log.h"
-#include "core/mem.h"
 #include "core/pl.h"
 #include "dm/syncml.h"
 #include "dm/xmlutil.h"

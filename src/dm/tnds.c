@@ -8,7 +8,6 @@
 #include "dm/syncml.h"
 #include "dm/tnds.h"
 #include "dm/xmlutil.h"
-#include "xcap/xmldoc.h"
 #include "core/banned.h"
 
 enum mcx_err dm_tnds_alloc(struct dm_tnds **tp, const struct dm_limits *lim)
@@ -303,11 +302,9 @@ static enum mcx_err el(struct mcx_buf *b, const char *name, const char *s)
 
 	if (!s)
 		return MCX_OK;
-	if (!xml_utf8_ok(s, strlen(s)))
-		return MCX_EINVAL;
 	err = buf_addf(b, "<%s>", name);
 	if (!err)
-		err = buf_add_xml(b, s, strlen(s));
+		err = dm_xml_escape(b, s, strlen(s), false);
 	if (!err)
 		err = buf_addf(b, "</%s>", name);
 	return err;
@@ -362,12 +359,10 @@ static enum mcx_err emit_node(struct mcx_buf *b, const struct dm_tnode *n)
 		err = emit_props(b, n);
 	for (ch = n->children; ch && !err; ch = ch->next)
 		err = emit_node(b, ch);
-	if (!err && n->value && !xml_utf8_ok(n->value, n->value_len))
-		err = MCX_EINVAL;	/* binary values travel as b64 */
-	if (!err && n->value) {
+	if (!err && n->value) {	/* binary values travel as b64: NUL etc. are refused */
 		err = buf_adds(b, "<Value>");
 		if (!err)
-			err = buf_add_xml(b, n->value, n->value_len);
+			err = dm_xml_escape(b, n->value, n->value_len, false);
 		if (!err)
 			err = buf_adds(b, "</Value>");
 	}

@@ -7,7 +7,6 @@
 #include "core/mem.h"
 #include "dm/w7.h"
 #include "dm/xmlutil.h"
-#include "xcap/xmldoc.h"
 #include "core/banned.h"
 
 enum mcx_err dm_w7_alloc(struct dm_w7 **wp)
@@ -266,11 +265,9 @@ static enum mcx_err w_parm(struct mcx_buf *b, const char *name, const char *valu
 
 	if (!value)
 		return MCX_OK;
-	if (!xml_utf8_ok(value, strlen(value)))
-		return MCX_EINVAL;
 	err = buf_addf(b, "<parm name=\"%s\" value=\"", name);
 	if (!err)
-		err = buf_add_xml(b, value, strlen(value));
+		err = dm_xml_escape(b, value, strlen(value), true);
 	if (!err)
 		err = buf_adds(b, "\"/>");
 	return err;

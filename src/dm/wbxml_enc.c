@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dm/wbxml.h"
 #include "dm/wbxml_tab.h"
@@ -225,6 +224,10 @@ static enum mcx_err child(struct enc *e, const xmlNode *c, bool dmddf)
 	if (s && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
 	    strstr(s, "]]>"))
 		return efail(e, MCX_EINVAL, "text holding \"]]>\" cannot travel in WBXML");
+	if (s && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+	    strchr(s, '\r'))
+		return efail(e, MCX_EINVAL, "a carriage return cannot travel in WBXML "
+			     "(decoders write Data as CDATA, where XML turns it into LF)");
 
 	switch (c->type) {
 	case XML_ELEMENT_NODE:

@@ -3,6 +3,7 @@
  * <Data> holds an embedded WBXML document (a Meta/Type ending in +wbxml on
  * the Data's parent or grandparent), so such documents are checked too. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -262,7 +263,19 @@ static enum mcx_err entity(struct scan *s)
 		return bad(s, MCX_EINVAL, "entity %u is not an XML character", ch);
 	if (!top(s))
 		return bad(s, MCX_EINVAL, "text outside the root element");
+	if ((size_t)s->type_open == s->depth)
+		s->type_len = sizeof(s->type);	/* an entity in a Type: assume +wbxml */
 	return grow_estimate(s, 12);
+}
+
+static bool mentions_wbxml(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 5 <= n; i++)
+		if (!strncasecmp(p + i, "wbxml", 5))
+			return true;
+	return false;
 }
 
 /* The Type of a Meta closes: mark the Meta's parent like libwbxml2 would. */
@@ -276,8 +289,9 @@ static void type_closed(struct scan *s)
 	s->type_open = 0;
 	if (!is_name(meta, "Meta") || s->depth < 3)
 		return;
-	wb = s->type_len >= sizeof(s->type) ||
-	     (s->type_len >= 5 && !strncasecmp(s->type + s->type_len - 5, "wbxml", 5));
+	/* libwbxml2 compares the Type's first text node; we look at all of its
+	 * text, so anything mentioning wbxml counts (a superset, never less) */
+	wb = s->type_len >= sizeof(s->type) || mentions_wbxml(s->type, s->type_len);
 	if (wb)
 		s->st[s->depth - 3].wbxml_type = 1;
 }

@@ -2,12 +2,14 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
 #include "dm/xmlutil.h"
+#include "xcap/xmldoc.h"
 #include "core/banned.h"
 
 static bool name_start(char c)
@@ -83,6 +85,34 @@ static size_t tree_depth(const xmlNode *root)
 	return max;
 }
 
+/* The encoding in the XML declaration, if any, must say UTF-8. */
+static bool utf8_declared(const char *b, size_t n)
+{
+	const char *end, *enc;
+	size_t l;
+	char q;
+
+	if (n >= 3 && !memcmp(b, "\xEF\xBB\xBF", 3)) {
+		b += 3;
+		n -= 3;
+	}
+	if (n < 5 || memcmp(b, "<?xml", 5))
+		return true;
+	end = memmem(b, n, "?>", 2);
+	enc = end ? memmem(b, (size_t)(end - b), "encoding", 8) : NULL;
+	if (!enc)
+		return true;
+	for (enc += 8; enc < end && (*enc == ' ' || *enc == '=' || *enc == '\t' ||
+				     *enc == '\r' || *enc == '\n'); enc++)
+		;
+	if (enc >= end || (*enc != '"' && *enc != '\''))
+		return true;	/* malformed: libxml2 says so */
+	q = *enc++;
+	for (l = 0; enc + l < end && enc[l] != q; l++)
+		;
+	return (l == 5 && !strncasecmp(enc, "UTF-8", 5)) || (l == 4 && !strncasecmp(enc, "UTF8", 4));
+}
+
 static enum mcx_err read_fail(struct dm_xml_doc *d, xmlParserCtxtPtr ctxt)
 {
 	const xmlError *e = xmlCtxtGetLastError(ctxt);
@@ -137,6 +167,12 @@ enum mcx_err dm_xml_read(const char *p, size_t len, bool lenient_amp, size_t dep
 		}
 		p = esc.p ? esc.p : "";
 		len = esc.len;
+	}
+	if (!xml_utf8_ok(p, len) || !utf8_declared(p, len)) {
+		/* also keeps libxml2's encoding converters (which print) out of it */
+		snprintf(d->why, sizeof(d->why), "the document is not UTF-8 XML text");
+		err = MCX_EINVAL;
+		goto out;
 	}
 	xmlInitParser();
 	ctxt = xmlNewParserCtxt();
@@ -268,6 +304,16 @@ enum mcx_err dm_xml_text_get(const xmlNode *n, size_t max, struct dm_xml_text *t
 	return err;
 }
 
+static bool has_default_decl(const xmlNode *n)
+{
+	const xmlNs *ns;
+
+	for (ns = n->nsDef; ns; ns = ns->next)
+		if (!ns->prefix)
+			return true;
+	return false;
+}
+
 /* Serialize one element with every namespace it uses declared on it: a
  * copy in a fresh document gets the declarations its ancestors held. */
 static enum mcx_err dump_element(struct mcx_buf *b, const xmlNode *el)
@@ -281,6 +327,10 @@ static enum mcx_err dump_element(struct mcx_buf *b, const xmlNode *el)
 		goto out;
 	copy = xmlDocCopyNode((xmlNodePtr)el, tmp, 1);
 	if (!copy)
+		goto out;
+	/* an element in no namespace must stay so inside the SyncML default
+	 * namespace of the message it is written back into */
+	if (!copy->ns && !has_default_decl(copy) && !xmlNewNs(copy, (const xmlChar *)"", NULL))
 		goto out;
 	xmlDocSetRootElement(tmp, copy);
 	if (xmlNodeDump(xb, tmp, copy, 0, 0) < 0)
@@ -367,5 +417,42 @@ enum mcx_err dm_xml_data_get(const xmlNode *n, size_t max, struct dm_xml_text *t
 	if (!err)
 		err = text_finish(&b, t);
 	buf_reset(&b);
+	return err;
+}
+
+static const char *escape_of(char c, bool attr)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&apos;";
+	case '\r': return "&#13;";
+	case '\n': return attr ? "&#10;" : NULL;
+	case '\t': return attr ? "&#9;" : NULL;
+	default: return NULL;
+	}
+}
+
+enum mcx_err dm_xml_escape(struct mcx_buf *b, const char *s, size_t n, bool attr)
+{
+	size_t i, run = 0;
+	enum mcx_err err = MCX_OK;
+
+	if (!xml_utf8_ok(s, n))
+		return MCX_EINVAL;
+	for (i = 0; i < n && !err; i++) {
+		const char *rep = escape_of(s[i], attr);
+
+		if (!rep)
+			continue;
+		err = buf_add(b, s + run, i - run);
+		if (!err)
+			err = buf_adds(b, rep);
+		run = i + 1;
+	}
+	if (!err)
+		err = buf_add(b, s + run, n - run);
 	return err;
 }

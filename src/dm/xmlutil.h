@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 
 #include "mcx/mcx.h"
+#include "core/buf.h"
 
 struct dm_xml_doc {
 	xmlDoc *doc;
@@ -44,6 +45,12 @@ MCX_WUR enum mcx_err dm_xml_text_get(const xmlNode *n, size_t max, struct dm_xml
  * (each with the namespace declarations it needs), for <Data>. */
 MCX_WUR enum mcx_err dm_xml_data_get(const xmlNode *n, size_t max, struct dm_xml_text *t);
 void dm_xml_text_free(struct dm_xml_text *t);
+
+/* Append s[0..n) escaped for XML content (attr: for a "-quoted attribute
+ * value). Besides & < > " ' it writes CR (and in attributes TAB and LF) as
+ * character references, so a parser gives back exactly these bytes.
+ * MCX_EINVAL when the bytes are not UTF-8 XML characters (NUL, controls). */
+MCX_WUR enum mcx_err dm_xml_escape(struct mcx_buf *b, const char *s, size_t n, bool attr);
 
 /* Is the text entirely XML whitespace? */
 bool dm_xml_blank(const char *p, size_t n);

@@ -550,6 +550,41 @@ static void dm_xml_data_kinds(struct test_ctx *t)
 	dm_msg_free(m);
 }
 
+/* Nested XML in no namespace stays so when written back under SyncML's
+ * default namespace; a CR survives XML but is refused by the WBXML writer. */
+static void dm_xml_data_stable(struct test_ctx *t)
+{
+	static const char doc[] =
+		"<SyncML><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1"
+		"</SessionID><MsgID>1</MsgID><Target><LocURI>a</LocURI></Target><Source><LocURI>b"
+		"</LocURI></Source></SyncHdr><SyncBody><Replace><CmdID>1</CmdID><Item><Target>"
+		"<LocURI>./X</LocURI></Target><Data>t<x>1</x></Data></Item><Item><Target><LocURI>"
+		"./Y</LocURI></Target><Data>a&#13;\nb</Data></Item></Replace></SyncBody></SyncML>";
+	struct dm_msg *m = NULL, *m2 = NULL;
+	struct mcx_buf a, w;
+	char why[256], err[256];
+	enum mcx_err e;
+
+	CHECK_INT(t, dm_msg_parse(doc, sizeof(doc) - 1, NULL, 0, &m, NULL, 0), MCX_OK);
+	CHECK_STR(t, m->cmds->items->data->p, "t<x xmlns=\"\">1</x>");
+	CHECK_STR(t, m->cmds->items->next->data->p, "a\r\nb");
+	e = emit(m, &a);
+	if (!e)
+		e = dm_msg_parse(a.p, a.len, NULL, 0, &m2, NULL, 0);
+	if (!e && !dm_msg_equal(m, m2, why, sizeof(why)))
+		test_fail(t, __FILE__, __LINE__, "%s", why);
+	buf_init(&w, 1 << 16);
+	m->cmds->items = m->cmds->items->next;	/* just the CR */
+	if (!e && dm_msg_emit_wbxml(m, NULL, &w, err, sizeof(err)) != MCX_EINVAL)
+		test_fail(t, __FILE__, __LINE__, "a CR went out as WBXML");
+	buf_reset(&a);
+	buf_reset(&w);
+	dm_msg_free(m);
+	dm_msg_free(m2);
+	CHECK_INT(t, e, MCX_OK);
+	CHECK(t, strstr(err, "carriage return") != NULL);
+}
+
 static void dm_format_values(struct test_ctx *t)
 {
 	CHECK_INT(t, dm_format_of("b64"), DM_FMT_B64);
@@ -600,6 +635,14 @@ static void dm_xml_refusals(struct test_ctx *t)
 	CHECK_INT(t, parse_lim("", NULL, err, sizeof(err)), MCX_EINVAL);
 	CHECK_INT(t, parse_lim("<SyncML", NULL, err, sizeof(err)), MCX_EINVAL);
 	CHECK_INT(t, parse_lim("<Foo/>", NULL, err, sizeof(err)), MCX_EINVAL);
+	CHECK_INT(t, parse_lim("<?xml version='1.0' encoding='ISO-8859-1'?>" HDR END, NULL, err,
+			       sizeof(err)), MCX_EINVAL);
+	CHECK(t, strstr(err, "UTF-8") != NULL);
+	CHECK_INT(t, parse_lim("<?xml version='1.0' encoding='utf-8'?>" HDR END, NULL, err,
+			       sizeof(err)), MCX_OK);
+	CHECK_INT(t, parse_lim(HDR "<Alert><CmdID>1</CmdID><Data>\xff</Data></Alert>" END, NULL, err,
+			       sizeof(err)), MCX_EINVAL);
+	CHECK_INT(t, parse_lim("\xfe\xff<", NULL, err, sizeof(err)), MCX_EINVAL);
 	CHECK_INT(t, parse_lim("<!DOCTYPE SyncML [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;'>]>"
 			       HDR "<Alert><CmdID>1</CmdID><Data>&b;</Data></Alert>" END, NULL,
 			       err, sizeof(err)), MCX_EINVAL);
@@ -1099,6 +1142,10 @@ static void dm_wbxml_malformed(struct test_ctx *t)
 	MID(t, B(0x54, 0x5a, 0x00, 0x01, 0x53, 0x03, 'x', '+', 'w', 'b', 'x', 'm', 'l', 0, 0x01, 0x01,
 		 0x00, 0x00, 0x4f, 0xc3, 0x03, 'a', 'b', 'c', 0x01, 0x01), MCX_EINVAL,
 	    "embedded document");
+	/* the same with "wbxml" spelled through an entity, as libwbxml2 would join it */
+	MID(t, B(0x54, 0x5a, 0x00, 0x01, 0x53, 0x03, '+', 0, 0x02, 0x77, 0x03, 'b', 'x', 'm', 'l', 0,
+		 0x01, 0x01, 0x00, 0x00, 0x4f, 0xc3, 0x03, 'a', 'b', 'c', 0x01, 0x01), MCX_EINVAL,
+	    "embedded document");
 	MID(t, B(0x01, 0x01, 0x01, 0x01), MCX_EINVAL, "trailing bytes");
 	/* trailing bytes after the root */
 	p = mini(mini_hdr, sizeof(mini_hdr), "", 0, &n);
@@ -1413,6 +1460,21 @@ static void dm_split_package(struct test_ctx *t)
 		buf_reset(&w);
 	}
 	CHECK(t, t->failed || e == MCX_ENOMEM || orig == NULL);
+	/* the receiver of a non-final message asks for the next with Alert 1222 */
+	if (!t->failed && !t->in_oom) {
+		struct dm_msg *rep = NULL;
+
+		CHECK(t, dm_msg_more_follows(v[0]) && !dm_msg_more_follows(v[n - 1]));
+		CHECK_INT(t, dm_msg_alloc(&rep, NULL), MCX_OK);
+		if (dm_hdr_init(rep, "5", 2, v[0]->hdr.source, v[0]->hdr.target) ||
+		    dm_status_add(rep, 1, v[0]->hdr.msg_id, 0, "SyncHdr", 200, NULL) ||
+		    dm_alert_next_add(rep, 2))
+			test_fail(t, __FILE__, __LINE__, "reply");
+		else if (!dm_msg_asks_next(rep) || dm_msg_asks_next(v[0]) ||
+			 strcmp(rep->cmds->next->items->target, "https://s/dm"))
+			test_fail(t, __FILE__, __LINE__, "Alert 1222");
+		dm_msg_free(rep);
+	}
 	dm_split_free(v, n);
 	dm_msg_free(m);
 }
@@ -1566,6 +1628,7 @@ const struct test tests_dm_codec[] = {
 	{ "dm_xml_real_messages", dm_xml_real_messages, false },
 	{ "dm_xml_lenient_amp", dm_xml_lenient_amp, false },
 	{ "dm_xml_data_kinds", dm_xml_data_kinds, false },
+	{ "dm_xml_data_stable", dm_xml_data_stable, false },
 	{ "dm_format_values", dm_format_values, false },
 	{ "dm_xml_refusals", dm_xml_refusals, false },
 	{ "dm_wbxml_real_messages", dm_wbxml_real_messages, true },
