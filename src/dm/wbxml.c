@@ -25,12 +25,12 @@ bool dm_is_wbxml(const void *p, size_t n)
 	return n > 0 && b[0] <= 0x03;
 }
 
-static WBXMLLanguage forced_lang(enum wbxml_lang l)
+static WBXMLLanguage forced_lang(enum dm_wb_lang l)
 {
-	return l == WBXML_LANG_DMDDF ? WBXML_LANG_SYNCML_DMDDF12 : WBXML_LANG_SYNCML_SYNCML12;
+	return l == DM_WB_LANG_DMDDF ? WBXML_LANG_SYNCML_DMDDF12 : WBXML_LANG_SYNCML_SYNCML12;
 }
 
-static enum mcx_err convert(const uint8_t *p, size_t n, const struct wbxml_info *info,
+static enum mcx_err convert(const uint8_t *p, size_t n, const struct dm_wb_info *info,
 			    const struct dm_limits *lim, struct mcx_buf *out,
 			    char *errbuf, size_t errlen)
 {
@@ -75,7 +75,7 @@ out:
 enum mcx_err dm_wbxml_decode(const uint8_t *p, size_t n, const struct dm_limits *lim,
 			     struct mcx_buf *out, char *errbuf, size_t errlen)
 {
-	struct wbxml_info info;
+	struct dm_wb_info info;
 	char dummy[1];
 	enum mcx_err err;
 
@@ -83,12 +83,12 @@ enum mcx_err dm_wbxml_decode(const uint8_t *p, size_t n, const struct dm_limits 
 		errbuf = dummy;
 		errlen = sizeof(dummy);
 	}
-	err = wbxml_scan(p, n, lim, &info, errbuf, errlen);
+	err = dm_wb_scan(p, n, lim, &info, errbuf, errlen);
 	if (err)
 		return err;
 	log_debug("WBXML %u.%u pubid 0x%x%s%s, decoding as %s", 1 + (info.version >> 4),
 		  info.version & 15, info.pubid, info.fpi[0] ? " " : "", info.fpi,
-		  info.lang == WBXML_LANG_DMDDF ? "DM DDF 1.2" : "SyncML 1.2");
+		  info.lang == DM_WB_LANG_DMDDF ? "DM DDF 1.2" : "SyncML 1.2");
 	return convert(p, n, &info, lim, out, errbuf, errlen);
 }
 

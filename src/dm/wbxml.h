@@ -1,6 +1,6 @@
 /* SyncML DM and TNDS documents between XML and WBXML (application/
  * vnd.syncml.dm+wbxml, application/vnd.syncml.dmtnds+wbxml). Decoding
- * goes through libwbxml2 after wbxml_scan() has checked every token and
+ * goes through libwbxml2 after dm_wb_scan() has checked every token and
  * with the language forced, so both public-id forms (0x1201 and the string
  * "-//SYNCML//DTD SyncML 1.2//EN", even "SyncML 1.1" with VerDTD 1.2) and
  * anonymous documents decode alike. Encoding is our own table-driven

@@ -53,7 +53,7 @@ static enum mcx_err put_mb(struct enc *e, uint32_t v)
 
 static enum mcx_err put_str_i(struct enc *e, const char *s, size_t n)
 {
-	enum mcx_err err = put_u8(e, WBXML_STR_I);
+	enum mcx_err err = put_u8(e, DM_WB_STR_I);
 
 	if (!err)
 		err = buf_add(e->out, s, n);
@@ -68,7 +68,7 @@ static enum mcx_err put_opaque(struct enc *e, const void *p, size_t n)
 
 	if (n > UINT32_MAX)
 		return MCX_ELIMIT;
-	err = put_u8(e, WBXML_OPAQUE);
+	err = put_u8(e, DM_WB_OPAQUE);
 	if (!err)
 		err = put_mb(e, (uint32_t)n);
 	if (!err)
@@ -78,20 +78,20 @@ static enum mcx_err put_opaque(struct enc *e, const void *p, size_t n)
 
 static enum mcx_err header(struct enc *e, bool dmddf, bool pubid_string)
 {
-	const char *fpi = dmddf ? WBXML_FPI_DMDDF12 : WBXML_FPI_SYNCML12;
+	const char *fpi = dmddf ? DM_WB_FPI_DMDDF12 : DM_WB_FPI_SYNCML12;
 	enum mcx_err err = put_u8(e, e->version);
 
 	if (err)
 		return err;
 	if (dmddf || pubid_string) {
-		err = put_mb(e, WBXML_PUBID_LITERAL);
+		err = put_mb(e, DM_WB_PUBID_LITERAL);
 		if (!err)
 			err = put_mb(e, 0); /* the FPI is at offset 0 of the string table */
 	} else {
-		err = put_mb(e, WBXML_PUBID_SYNCML12);
+		err = put_mb(e, DM_WB_PUBID_SYNCML12);
 	}
 	if (!err)
-		err = put_mb(e, WBXML_CHARSET_UTF8);
+		err = put_mb(e, DM_WB_CHARSET_UTF8);
 	if (err)
 		return err;
 	if (!(dmddf || pubid_string))
@@ -274,22 +274,22 @@ static bool has_content(const xmlNode *n)
 static enum mcx_err token_of(struct enc *e, const xmlNode *n, bool dmddf, uint8_t *page,
 			     uint8_t *tok)
 {
-	int pref = wbxml_tab_page_of_ns(ns_of(n));
-	static const uint8_t order[] = { WBXML_PAGE_SYNCML, WBXML_PAGE_METINF, WBXML_PAGE_DMDDF };
+	int pref = dm_wb_page_of_ns(ns_of(n));
+	static const uint8_t order[] = { DM_WB_PAGE_SYNCML, DM_WB_PAGE_METINF, DM_WB_PAGE_DMDDF };
 	size_t i;
 
 	if (pref < 0)
 		return efail(e, MCX_EINVAL, "namespace %s has no WBXML code page", ns_of(n));
 	if (dmddf && !ns_of(n))
-		pref = WBXML_PAGE_DMDDF;
-	if (wbxml_tab_token((unsigned)pref, (const char *)n->name, tok)) {
+		pref = DM_WB_PAGE_DMDDF;
+	if (dm_wb_tab_token((unsigned)pref, (const char *)n->name, tok)) {
 		*page = (uint8_t)pref;
 		return MCX_OK;
 	}
 	for (i = 0; i < sizeof(order); i++) {
-		if (dmddf != (order[i] == WBXML_PAGE_DMDDF))
+		if (dmddf != (order[i] == DM_WB_PAGE_DMDDF))
 			continue;
-		if (wbxml_tab_token(order[i], (const char *)n->name, tok)) {
+		if (dm_wb_tab_token(order[i], (const char *)n->name, tok)) {
 			*page = order[i];
 			return MCX_OK;
 		}
@@ -310,17 +310,17 @@ static enum mcx_err element(struct enc *e, const xmlNode *n, bool dmddf)
 		return efail(e, MCX_ELIMIT, "elements nested deeper than %zu", e->depth_max);
 	err = token_of(e, n, dmddf, &page, &tok);
 	if (!err && page != e->page) {
-		err = put_u8(e, WBXML_SWITCH_PAGE);
+		err = put_u8(e, DM_WB_SWITCH_PAGE);
 		if (!err)
 			err = put_u8(e, page);
 		e->page = page;
 	}
 	if (!err)
-		err = put_u8(e, (uint8_t)(tok | (content ? WBXML_TAG_CONTENT : 0)));
+		err = put_u8(e, (uint8_t)(tok | (content ? DM_WB_TAG_CONTENT : 0)));
 	if (!err && content)
 		err = children(e, n, dmddf);
 	if (!err && content)
-		err = put_u8(e, WBXML_END);
+		err = put_u8(e, DM_WB_END);
 	e->depth--;
 	return err;
 }

@@ -28,7 +28,7 @@ struct scan {
 	const uint8_t *strtbl;
 	size_t strtbl_len;
 	const struct dm_limits *lim;
-	struct wbxml_info *info;
+	struct dm_wb_info *info;
 	unsigned embed;		/* nesting of embedded documents */
 	size_t depth;		/* of this document */
 	size_t base_depth;	/* of the Data holding this document */
@@ -135,7 +135,7 @@ static struct frame *top(struct scan *s)
 
 static const char *frame_name(const struct frame *f)
 {
-	return f ? wbxml_tab_name(f->page, f->token) : NULL;
+	return f ? dm_wb_tab_name(f->page, f->token) : NULL;
 }
 
 static int is_name(const struct frame *f, const char *name)
@@ -172,7 +172,7 @@ static enum mcx_err scan_doc(struct scan *s, const uint8_t *p, size_t n);
 static enum mcx_err embedded(struct scan *s, const uint8_t *p, size_t n)
 {
 	struct scan sub = *s;
-	struct wbxml_info info = { 0 };
+	struct dm_wb_info info = { 0 };
 	enum mcx_err err;
 
 	if (s->embed >= DM_WBXML_EMBED_MAX)
@@ -186,7 +186,7 @@ static enum mcx_err embedded(struct scan *s, const uint8_t *p, size_t n)
 	err = scan_doc(&sub, p, n);
 	if (err)
 		return err;
-	if (info.lang != WBXML_LANG_DMDDF)
+	if (info.lang != DM_WB_LANG_DMDDF)
 		return bad(s, MCX_EINVAL, "a <Data> of type +wbxml must hold a TNDS document");
 	s->info->xml_estimate = info.xml_estimate;
 	s->info->embedded++;
@@ -315,7 +315,7 @@ static enum mcx_err open_tag(struct scan *s, uint8_t tok, const char *name)
 	f = &s->st[s->depth++];
 	memset(f, 0, sizeof(*f));
 	f->page = s->page;
-	f->token = tok & WBXML_TAG_MASK;
+	f->token = tok & DM_WB_TAG_MASK;
 	if (!strcmp(name, "Type")) {
 		s->type_open = (int)s->depth;
 		s->type_len = 0;
@@ -325,10 +325,10 @@ static enum mcx_err open_tag(struct scan *s, uint8_t tok, const char *name)
 
 static enum mcx_err root_tag(struct scan *s, const char *name)
 {
-	if (s->page == WBXML_PAGE_SYNCML && !strcmp(name, "SyncML"))
-		s->info->lang = WBXML_LANG_SYNCML;
-	else if (s->page == WBXML_PAGE_DMDDF && !strcmp(name, "MgmtTree"))
-		s->info->lang = WBXML_LANG_DMDDF;
+	if (s->page == DM_WB_PAGE_SYNCML && !strcmp(name, "SyncML"))
+		s->info->lang = DM_WB_LANG_SYNCML;
+	else if (s->page == DM_WB_PAGE_DMDDF && !strcmp(name, "MgmtTree"))
+		s->info->lang = DM_WB_LANG_DMDDF;
 	else
 		return bad(s, MCX_EINVAL, "the root element <%s> is neither SyncML nor MgmtTree",
 			   name);
@@ -337,13 +337,13 @@ static enum mcx_err root_tag(struct scan *s, const char *name)
 
 static enum mcx_err tag(struct scan *s, uint8_t tok, int *root_done)
 {
-	const char *name = wbxml_tab_name(s->page, tok & WBXML_TAG_MASK);
+	const char *name = dm_wb_tab_name(s->page, tok & DM_WB_TAG_MASK);
 	enum mcx_err err;
 
 	if (!name)
 		return bad(s, MCX_EINVAL, "unknown tag 0x%02x on code page %u at byte %zu",
-			   tok & WBXML_TAG_MASK, s->page, s->pos - 1);
-	if (tok & WBXML_TAG_ATTRS)
+			   tok & DM_WB_TAG_MASK, s->page, s->pos - 1);
+	if (tok & DM_WB_TAG_ATTRS)
 		return bad(s, MCX_EINVAL, "<%s> carries attributes, which SyncML has none of", name);
 	if (*root_done)
 		return bad(s, MCX_EINVAL, "content after the root element");
@@ -355,7 +355,7 @@ static enum mcx_err tag(struct scan *s, uint8_t tok, int *root_done)
 	err = grow_estimate(s, 2 * strlen(name) + 48);
 	if (err)
 		return err;
-	if (!(tok & WBXML_TAG_CONTENT)) {
+	if (!(tok & DM_WB_TAG_CONTENT)) {
 		*root_done = !s->depth;
 		return MCX_OK;
 	}
@@ -366,7 +366,7 @@ static enum mcx_err switch_page(struct scan *s)
 {
 	enum mcx_err err = get_u8(s, &s->page);
 
-	if (!err && s->page >= WBXML_PAGES)
+	if (!err && s->page >= DM_WB_PAGES)
 		err = bad(s, MCX_EINVAL, "code page %u is not a SyncML DM page", s->page);
 	return err;
 }
@@ -374,28 +374,28 @@ static enum mcx_err switch_page(struct scan *s)
 static enum mcx_err token(struct scan *s, uint8_t t, int *root_done)
 {
 	switch (t) {
-	case WBXML_SWITCH_PAGE:
+	case DM_WB_SWITCH_PAGE:
 		return switch_page(s);
-	case WBXML_END: {
+	case DM_WB_END: {
 		enum mcx_err err = end_tag(s);
 
 		*root_done = !err && !s->depth;
 		return err;
 	}
-	case WBXML_ENTITY:
+	case DM_WB_ENTITY:
 		return entity(s);
-	case WBXML_STR_I:
+	case DM_WB_STR_I:
 		return str_i(s);
-	case WBXML_STR_T:
+	case DM_WB_STR_T:
 		return str_t(s);
-	case WBXML_OPAQUE:
+	case DM_WB_OPAQUE:
 		return opaque(s);
-	case WBXML_LITERAL:
-	case WBXML_LITERAL | WBXML_TAG_CONTENT:
-	case WBXML_LITERAL | WBXML_TAG_ATTRS:
-	case WBXML_LITERAL | WBXML_TAG_CONTENT | WBXML_TAG_ATTRS:
+	case DM_WB_LITERAL:
+	case DM_WB_LITERAL | DM_WB_TAG_CONTENT:
+	case DM_WB_LITERAL | DM_WB_TAG_ATTRS:
+	case DM_WB_LITERAL | DM_WB_TAG_CONTENT | DM_WB_TAG_ATTRS:
 		return bad(s, MCX_EINVAL, "literal tags are not used by SyncML DM");
-	case WBXML_PI:
+	case DM_WB_PI:
 		return bad(s, MCX_EINVAL, "processing instructions are not accepted");
 	case 0x40: case 0x41: case 0x42: case 0x80: case 0x81: case 0x82:
 	case 0xC0: case 0xC1: case 0xC2:
@@ -426,7 +426,7 @@ static enum mcx_err body(struct scan *s)
 
 static enum mcx_err public_id(struct scan *s)
 {
-	if (s->info->pubid != WBXML_PUBID_LITERAL)
+	if (s->info->pubid != DM_WB_PUBID_LITERAL)
 		return MCX_OK;
 	return get_mb(s, &s->pubid_idx);
 }
@@ -450,7 +450,7 @@ static enum mcx_err header(struct scan *s)
 		err = get_mb(s, &charset);
 	if (err)
 		return err;
-	if (charset != WBXML_CHARSET_UTF8 && charset != 3 && charset != 0)
+	if (charset != DM_WB_CHARSET_UTF8 && charset != 3 && charset != 0)
 		return bad(s, MCX_EINVAL, "charset %u is not UTF-8", charset);
 	err = get_mb(s, &tlen);
 	if (err)
@@ -490,15 +490,15 @@ static enum mcx_err scan_doc(struct scan *s, const uint8_t *p, size_t n)
 	s->type_len = 0;
 	s->type_open = 0;
 	err = header(s);
-	if (!err && s->info->pubid == WBXML_PUBID_LITERAL)
+	if (!err && s->info->pubid == DM_WB_PUBID_LITERAL)
 		err = literal_pubid(s, s->pubid_idx);
 	if (!err)
 		err = body(s);
 	return err;
 }
 
-enum mcx_err wbxml_scan(const uint8_t *p, size_t n, const struct dm_limits *lim,
-			struct wbxml_info *info, char *errbuf, size_t errlen)
+enum mcx_err dm_wb_scan(const uint8_t *p, size_t n, const struct dm_limits *lim,
+			struct dm_wb_info *info, char *errbuf, size_t errlen)
 {
 	struct scan s = { 0 };
 	struct frame *st;

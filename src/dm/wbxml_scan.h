@@ -12,23 +12,23 @@
 #include "mcx/mcx.h"
 #include "dm/limits.h"
 
-enum wbxml_lang {
-	WBXML_LANG_NONE = 0,
-	WBXML_LANG_SYNCML,	/* SyncML 1.1 or 1.2 message: decoded as 1.2 */
-	WBXML_LANG_DMDDF,	/* a TNDS MgmtTree */
+enum dm_wb_lang {
+	DM_WB_LANG_NONE = 0,
+	DM_WB_LANG_SYNCML,	/* SyncML 1.1 or 1.2 message: decoded as 1.2 */
+	DM_WB_LANG_DMDDF,	/* a TNDS MgmtTree */
 };
 
-struct wbxml_info {
+struct dm_wb_info {
 	unsigned version;	/* 0x01..0x03 */
-	uint32_t pubid;		/* numeric public id, WBXML_PUBID_LITERAL for a string */
+	uint32_t pubid;		/* numeric public id, DM_WB_PUBID_LITERAL for a string */
 	char fpi[64];		/* the string public id, "" when numeric */
-	enum wbxml_lang lang;	/* from the root element: what to force on the decoder */
+	enum dm_wb_lang lang;	/* from the root element: what to force on the decoder */
 	size_t xml_estimate;	/* upper bound of the XML text it decodes to */
 	size_t embedded;	/* embedded documents inside Data */
 };
 
 /* Check p[0..n). errbuf says why on MCX_EINVAL / MCX_ELIMIT. */
-MCX_WUR enum mcx_err wbxml_scan(const uint8_t *p, size_t n, const struct dm_limits *lim,
-				struct wbxml_info *info, char *errbuf, size_t errlen);
+MCX_WUR enum mcx_err dm_wb_scan(const uint8_t *p, size_t n, const struct dm_limits *lim,
+				struct dm_wb_info *info, char *errbuf, size_t errlen);
 
 #endif

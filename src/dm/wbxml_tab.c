@@ -42,24 +42,24 @@ struct page {
 	unsigned n;
 };
 
-static const struct page pages[WBXML_PAGES] = {
+static const struct page pages[DM_WB_PAGES] = {
 	{ page_syncml, sizeof(page_syncml) / sizeof(page_syncml[0]) },
 	{ page_metinf, sizeof(page_metinf) / sizeof(page_metinf[0]) },
 	{ page_dmddf, sizeof(page_dmddf) / sizeof(page_dmddf[0]) },
 };
 
-const char *wbxml_tab_name(unsigned page, unsigned token)
+const char *dm_wb_tab_name(unsigned page, unsigned token)
 {
-	if (page >= WBXML_PAGES || token < FIRST_TOKEN || token - FIRST_TOKEN >= pages[page].n)
+	if (page >= DM_WB_PAGES || token < FIRST_TOKEN || token - FIRST_TOKEN >= pages[page].n)
 		return NULL;
 	return pages[page].names[token - FIRST_TOKEN];
 }
 
-bool wbxml_tab_token(unsigned page, const char *name, uint8_t *token)
+bool dm_wb_tab_token(unsigned page, const char *name, uint8_t *token)
 {
 	unsigned i;
 
-	if (page >= WBXML_PAGES)
+	if (page >= DM_WB_PAGES)
 		return false;
 	for (i = 0; i < pages[page].n; i++) {
 		if (pages[page].names[i] && !strcmp(pages[page].names[i], name)) {
@@ -70,13 +70,13 @@ bool wbxml_tab_token(unsigned page, const char *name, uint8_t *token)
 	return false;
 }
 
-int wbxml_tab_page_of_ns(const char *href)
+int dm_wb_page_of_ns(const char *href)
 {
 	if (!href || !strcasecmp(href, DM_NS_SYNCML12) || !strcasecmp(href, DM_NS_SYNCML11))
-		return WBXML_PAGE_SYNCML;
+		return DM_WB_PAGE_SYNCML;
 	if (!strcasecmp(href, DM_NS_METINF))
-		return WBXML_PAGE_METINF;
+		return DM_WB_PAGE_METINF;
 	if (!strcasecmp(href, DM_NS_DMDDF))
-		return WBXML_PAGE_DMDDF;
+		return DM_WB_PAGE_DMDDF;
 	return -1;
 }
