@@ -112,3 +112,18 @@ enum mcx_err pool_err(const struct dm_pool *p)
 {
 	return p->over ? MCX_ELIMIT : MCX_ENOMEM;
 }
+
+enum mcx_err pool_set(struct dm_pool *p, char **field, const char *s)
+{
+	char *c;
+
+	if (!s) {
+		*field = NULL;
+		return MCX_OK;
+	}
+	c = pool_strdup(p, s);
+	if (!c)
+		return pool_err(p);
+	*field = c;
+	return MCX_OK;
+}

@@ -24,6 +24,8 @@ void *pool_zalloc(struct dm_pool *p, size_t n);
 /* Copy of s[0..n) with a NUL added. */
 char *pool_strndup(struct dm_pool *p, const char *s, size_t n);
 char *pool_strdup(struct dm_pool *p, const char *s);
+/* *field = a pool copy of s (NULL stays NULL); the pool error on failure. */
+MCX_WUR enum mcx_err pool_set(struct dm_pool *p, char **field, const char *s);
 /* The error for a NULL from the calls above: MCX_ELIMIT past the cap,
  * else MCX_ENOMEM. */
 enum mcx_err pool_err(const struct dm_pool *p);

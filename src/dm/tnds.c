@@ -31,17 +31,7 @@ void dm_tnds_free(struct dm_tnds *t)
 
 enum mcx_err dm_tnds_set(struct dm_tnds *t, char **field, const char *s)
 {
-	char *c;
-
-	if (!s) {
-		*field = NULL;
-		return MCX_OK;
-	}
-	c = pool_strdup(&t->pool, s);
-	if (!c)
-		return pool_err(&t->pool);
-	*field = c;
-	return MCX_OK;
+	return pool_set(&t->pool, field, s);
 }
 
 enum mcx_err dm_tnode_set_value(struct dm_tnds *t, struct dm_tnode *n, const char *p, size_t len)

@@ -30,17 +30,7 @@ void dm_w7_free(struct dm_w7 *w)
 
 enum mcx_err dm_w7_set(struct dm_w7 *w, char **field, const char *s)
 {
-	char *c;
-
-	if (!s) {
-		*field = NULL;
-		return MCX_OK;
-	}
-	c = pool_strdup(&w->pool, s);
-	if (!c)
-		return pool_err(&w->pool);
-	*field = c;
-	return MCX_OK;
+	return pool_set(&w->pool, field, s);
 }
 
 /* --- reader --- */
