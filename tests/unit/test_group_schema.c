@@ -26,6 +26,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "test.h"
+#include "xmlerrs.h"
 #include "xcap/usage.h"
 #include "core/banned.h"
 
@@ -38,7 +39,6 @@
 
 #define MAX_FILES 64
 #define NAME_LEN 128
-#define ERRS_LEN 4096
 #define MAX_LOADED 16
 
 /* What the schema loader serves: files under schemas/ or the copies embedded
@@ -53,26 +53,6 @@ static struct {
 	int refused;
 	char last_refused[NAME_LEN];
 } ld;
-
-/* Error text collected from libxml2, "; "-separated, truncated at ERRS_LEN. */
-struct errs {
-	char text[ERRS_LEN];
-	int n;
-};
-
-static void collect(void *arg, xmlErrorPtr e)
-{
-	struct errs *er = arg;
-	size_t used = strlen(er->text);
-
-	er->n++;
-	if (!e || !e->message || used + 3 >= sizeof(er->text))
-		return;
-	snprintf(er->text + used, sizeof(er->text) - used, "%s%s", used ? "; " : "", e->message);
-	used = strlen(er->text);
-	if (used && er->text[used - 1] == '\n')
-		er->text[used - 1] = '\0';
-}
 
 static void silent(void *ctx, const char *msg, ...)
 {
@@ -118,7 +98,7 @@ static xmlParserInputPtr schema_loader(const char *url, const char *id, xmlParse
 
 /* Compile a schema, given by basename (loaded through schema_loader) or as
  * text (mem != NULL). NULL on failure with the reason in er. */
-static xmlSchemaPtr compile(const char *name, const char *mem, struct errs *er)
+static xmlSchemaPtr compile(const char *name, const char *mem, struct test_xml_errs *er)
 {
 	xmlExternalEntityLoader old = xmlGetExternalEntityLoader();
 	xmlSchemaParserCtxtPtr pc;
@@ -139,7 +119,7 @@ static xmlSchemaPtr compile(const char *name, const char *mem, struct errs *er)
 	} else
 		pc = xmlSchemaNewParserCtxt(name); /* resolved by the loader */
 	if (pc) {
-		xmlSchemaSetParserStructuredErrors(pc, collect, er);
+		xmlSchemaSetParserStructuredErrors(pc, test_xml_collect, er);
 		sc = xmlSchemaParse(pc);
 		xmlSchemaFreeParserCtxt(pc);
 	}
@@ -151,14 +131,14 @@ static xmlSchemaPtr compile(const char *name, const char *mem, struct errs *er)
 }
 
 /* Validate a whole document; false with the errors in er. */
-static bool validate_doc(xmlSchemaPtr sc, xmlDocPtr d, struct errs *er)
+static bool validate_doc(xmlSchemaPtr sc, xmlDocPtr d, struct test_xml_errs *er)
 {
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(sc);
 	int rc;
 
 	if (!vc)
 		return false;
-	xmlSchemaSetValidStructuredErrors(vc, collect, er);
+	xmlSchemaSetValidStructuredErrors(vc, test_xml_collect, er);
 	rc = xmlSchemaValidateDoc(vc, d);
 	xmlSchemaFreeValidCtxt(vc);
 	return rc == 0;
@@ -240,7 +220,7 @@ static void group_schema_compiles(struct test_ctx *t)
 	    GROUP_XSD,		 "resource-lists.xsd",	   "xml.xsd",
 	    "common-policy.xsd", "oma-xdm-extensions.xsd", "mcptt-group-info.xsd",
 	};
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlSchemaPtr sc;
 	size_t i;
 	int k;
@@ -319,7 +299,7 @@ static void group_schema_imports_basenames(struct test_ctx *t)
  * does: basenames resolved to embedded files, nothing from disk). */
 static void group_schema_embedded(struct test_ctx *t)
 {
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlSchemaPtr sc;
 
 	ld.src = FROM_EMBEDDED;
@@ -338,7 +318,7 @@ static void group_schema_embedded(struct test_ctx *t)
 static void group_schema_valid_docs(struct test_ctx *t)
 {
 	char names[MAX_FILES][NAME_LEN];
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlSchemaPtr sc;
 	int n, i;
 
@@ -372,7 +352,7 @@ static void group_schema_valid_docs(struct test_ctx *t)
 static void group_schema_invalid_docs(struct test_ctx *t)
 {
 	char names[MAX_FILES][NAME_LEN];
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlSchemaPtr sc;
 	int n, i;
 
@@ -427,7 +407,7 @@ static xmlSchemaPtr oracle_compile(struct test_ctx *t)
 	    "<xs:import namespace='" NS_MCPTTGI "' schemaLocation='" ORACLE_BASE "'/>"
 	    "</xs:schema>";
 	const char *dir = test_spec_dir();
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlSchemaPtr sc;
 
 	if (!dir) {
@@ -451,21 +431,21 @@ static xmlSchemaPtr oracle_compile(struct test_ctx *t)
 /* Validate each outermost mcpttgi element under n on its own against the
  * oracle. Counts checked and rejected elements; the first errors go to er. */
 static void oracle_walk(xmlSchemaPtr oracle, xmlNodePtr n, int *checked, int *rejected,
-			struct errs *er)
+			struct test_xml_errs *er)
 {
 	for (; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		if (n->ns && xmlStrEqual(n->ns->href, BAD_CAST NS_MCPTTGI)) {
 			xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(oracle);
-			struct errs one = {.n = 0};
+			struct test_xml_errs one = {.n = 0};
 
 			(*checked)++;
 			if (!vc) {
 				(*rejected)++;
 				continue;
 			}
-			xmlSchemaSetValidStructuredErrors(vc, collect, &one);
+			xmlSchemaSetValidStructuredErrors(vc, test_xml_collect, &one);
 			if (xmlSchemaValidateOneElement(vc, n) != 0) {
 				(*rejected)++;
 				if (!er->text[0])
@@ -494,7 +474,7 @@ static void group_oracle_valid_docs(struct test_ctx *t)
 	n = list_docs(VALID_DIR, names, MAX_FILES);
 	for (i = 0; i < n; i++) {
 		char path[300];
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		int checked = 0, rejected = 0;
 		xmlDocPtr d;
 
@@ -536,7 +516,7 @@ static void group_oracle_invalid_docs(struct test_ctx *t)
 	n = list_docs(INVALID_DIR, names, MAX_FILES);
 	for (i = 0; i < n; i++) {
 		char path[300], expect[512];
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		int checked = 0, rejected = 0;
 		bool must_reject = false;
 		xmlDocPtr d;

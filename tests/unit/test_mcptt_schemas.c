@@ -27,6 +27,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "test.h"
+#include "xmlerrs.h"
 #include "xcap/usage.h"
 #include "core/banned.h"
 
@@ -38,7 +39,6 @@
 
 #define MAX_DOCS 64 /* per document kind and folder */
 #define NAME_LEN 128
-#define ERRS_LEN 8192
 #define MAX_NAMES 512 /* declared names per schema */
 #define MAX_SEEN 8    /* basenames the loader served per compile */
 
@@ -129,32 +129,12 @@ refuse:
 	return NULL;
 }
 
-/* libxml2 messages, "; "-separated, truncated at ERRS_LEN. */
-struct errs {
-	char text[ERRS_LEN];
-	int n;
-};
-
-static void collect(void *arg, xmlErrorPtr e)
-{
-	struct errs *er = arg;
-	size_t used = strlen(er->text);
-
-	er->n++;
-	if (!e || !e->message || used + 3 >= sizeof(er->text))
-		return;
-	snprintf(er->text + used, sizeof(er->text) - used, "%s%s", used ? "; " : "", e->message);
-	used = strlen(er->text);
-	while (used && er->text[used - 1] == '\n')
-		er->text[--used] = '\0';
-}
-
 /* Compile schema `name` (a basename) from `from`. NULL with the reason in er.
  * Restores the entity loader and error handlers it found. */
-static xmlSchemaPtr compile(enum origin from, const char *name, struct errs *er)
+static xmlSchemaPtr compile(enum origin from, const char *name, struct test_xml_errs *er)
 {
 	xmlExternalEntityLoader old = xmlGetExternalEntityLoader();
-	struct errs quiet = {.n = 0};
+	struct test_xml_errs quiet = {.n = 0};
 	xmlSchemaParserCtxtPtr pc = NULL;
 	xmlSchemaPtr sc = NULL;
 	char path[600];
@@ -165,7 +145,7 @@ static xmlSchemaPtr compile(enum origin from, const char *name, struct errs *er)
 	xmlSetExternalEntityLoader(load_schema);
 	/* The rel13 xml.xsd binds the xml namespace as default: a namespace
 	 * warning from the XML parser, which libxml2 tolerates. Keep it quiet. */
-	xmlSetStructuredErrorFunc(&quiet, collect);
+	xmlSetStructuredErrorFunc(&quiet, test_xml_collect);
 	if (from == FROM_LIBRARY) {
 		size_t len = 0;
 		const char *p = xcap_embedded(name, &len);
@@ -180,7 +160,7 @@ static xmlSchemaPtr compile(enum origin from, const char *name, struct errs *er)
 		pc = xmlSchemaNewParserCtxt(path);
 	}
 	if (pc) {
-		xmlSchemaSetParserStructuredErrors(pc, collect, er);
+		xmlSchemaSetParserStructuredErrors(pc, test_xml_collect, er);
 		sc = xmlSchemaParse(pc);
 		xmlSchemaFreeParserCtxt(pc);
 	}
@@ -193,7 +173,7 @@ static xmlSchemaPtr compile(enum origin from, const char *name, struct errs *er)
 }
 
 /* Parse from memory (no loader involved); NULL with the parser's message in er. */
-static xmlDocPtr parse_text(const char *text, size_t len, const char *url, struct errs *er)
+static xmlDocPtr parse_text(const char *text, size_t len, const char *url, struct test_xml_errs *er)
 {
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
 	xmlDocPtr d;
@@ -217,21 +197,21 @@ static xmlDocPtr parse_text(const char *text, size_t len, const char *url, struc
 	return d;
 }
 
-static bool validate(xmlSchemaPtr sc, xmlDocPtr d, struct errs *er)
+static bool validate(xmlSchemaPtr sc, xmlDocPtr d, struct test_xml_errs *er)
 {
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(sc);
 	int rc;
 
 	if (!vc)
 		return false;
-	xmlSchemaSetValidStructuredErrors(vc, collect, er);
+	xmlSchemaSetValidStructuredErrors(vc, test_xml_collect, er);
 	rc = xmlSchemaValidateDoc(vc, d);
 	xmlSchemaFreeValidCtxt(vc);
 	return rc == 0;
 }
 
 /* Parse and validate text; false with the messages in er. */
-static bool text_valid(xmlSchemaPtr sc, const char *text, const char *url, struct errs *er)
+static bool text_valid(xmlSchemaPtr sc, const char *text, const char *url, struct test_xml_errs *er)
 {
 	xmlDocPtr d = parse_text(text, strlen(text), url, er);
 	bool ok;
@@ -316,7 +296,7 @@ static bool check_valid_docs(struct test_ctx *t, const struct kind *k, xmlSchema
 	for (i = 0; i < n; i++) {
 		char path[300];
 		char *text;
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlDocPtr d;
 		xmlNodePtr root;
 		bool ok;
@@ -362,7 +342,7 @@ static bool check_invalid_docs(struct test_ctx *t, const struct kind *k, xmlSche
 		char path[300];
 		char *text;
 		struct expect x;
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		bool ok;
 
 		snprintf(path, sizeof(path), "%s/%.*s", INVALID_DIR, NAME_LEN, names[i]);
@@ -409,7 +389,7 @@ static void mcptt_schemas_compile(struct test_ctx *t)
 
 	for (i = 0; i < NKINDS + 1; i++) {
 		const char *name = i < NKINDS ? kinds[i].ours : "common-policy.xsd";
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, name, &er);
 		bool has_xml = false, has_cp = false;
 
@@ -443,7 +423,7 @@ static void mcptt_schemas_compile_embedded(struct test_ctx *t)
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlSchemaPtr sc;
 
 		CHECK(t, xcap_embedded(kinds[i].ours, NULL) != NULL);
@@ -463,7 +443,7 @@ static void mcptt_schemas_valid_docs(struct test_ctx *t)
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, kinds[i].ours, &er);
 		int n = 0;
 		bool ok;
@@ -489,7 +469,7 @@ static void mcptt_schemas_invalid_docs(struct test_ctx *t)
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, kinds[i].ours, &er);
 		int n = 0;
 		bool ok;
@@ -526,7 +506,7 @@ static void mcptt_schemas_validation_keeps_document(struct test_ctx *t)
 	size_t i;
 
 	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_TREE, kinds[docs[i].kind].ours, &er);
 		char *text = test_read_file(docs[i].file, NULL);
 		xmlDocPtr d = text ? parse_text(text, strlen(text), docs[i].file, &er) : NULL;
@@ -571,7 +551,7 @@ static void mcptt_schemas_oracle_valid(struct test_ctx *t)
 	if (no_spec())
 		return;
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_SPEC, kinds[i].oracle, &er);
 		int n = 0;
 		bool ok;
@@ -594,7 +574,7 @@ static void mcptt_schemas_oracle_invalid(struct test_ctx *t)
 	if (no_spec())
 		return;
 	for (i = 0; i < NKINDS; i++) {
-		struct errs er = {.n = 0};
+		struct test_xml_errs er = {.n = 0};
 		xmlSchemaPtr sc = compile(FROM_SPEC, kinds[i].oracle, &er);
 		int n = 0;
 		bool ok;
@@ -645,7 +625,7 @@ static bool read_names(const char *path, struct names *nm)
 {
 	size_t len = 0;
 	char *text = test_read_file(path, &len);
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlDocPtr d;
 	int i, o;
 
@@ -734,7 +714,7 @@ static char *replace_all(const char *s, const char *from, const char *to)
 static bool step_ok(struct test_ctx *t, xmlSchemaPtr sc, const char *text, const char *who,
 		    int step, const char *const *want, size_t nwant)
 {
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	bool valid = text_valid(sc, text, "mcop.xml", &er);
 	size_t w;
 
@@ -789,7 +769,7 @@ static void mcptt_schemas_mcop_ue_init(struct test_ctx *t)
 	      NULL},
 	     {NULL, NULL}},
 	};
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlSchemaPtr ours = NULL, theirs = NULL;
 	char path[600], *text = NULL;
 	size_t s, f;
@@ -841,7 +821,7 @@ static void mcptt_schemas_mcop_user_profile(struct test_ctx *t)
 	    "of the atomic type 'xs:language'",
 	    NULL,
 	};
-	struct errs er = {.n = 0};
+	struct test_xml_errs er = {.n = 0};
 	xmlSchemaPtr ours = NULL, theirs = NULL;
 	char path[600], *text = NULL, *fixed = NULL;
 
