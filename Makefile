@@ -34,7 +34,7 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/xcap/*.c src/xcap/usages/*.c src/store/*.c src/http/*.c src/idms/*.c src/sip/*.c src/patch/*.c src/dm/*.c)
+LIB_SRC  := $(wildcard src/core/*.c src/xcap/*.c src/xcap/usages/*.c src/store/*.c src/http/*.c src/idms/*.c src/sip/*.c src/patch/*.c src/dm/*.c src/cmc/*.c)
 SCHEMAS  := $(wildcard schemas/*.xsd) $(wildcard demo/*.xml) demo/manifest
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schemas.o
 MCXD_SRC := src/cmd/mcxd.c

@@ -138,6 +138,12 @@ int main(int argc, char **argv)
 		rc = cmd_token(&x, argc - i, argv + i);
 	else if (!strcmp(argv[i], "idms"))
 		rc = cmd_idms(&x, argc - i, argv + i);
+	else if (!strcmp(argv[i], "sip"))
+		rc = cmd_sip(&x, argc - i, argv + i);
+	else if (!strcmp(argv[i], "cmc"))
+		rc = cmd_cmc(&x, argc - i, argv + i);
+	else if (!strcmp(argv[i], "dm"))
+		rc = cmd_dm(&x, argc - i, argv + i);
 	else {
 		fprintf(stderr, "mcx: unknown command '%s' (try --help)\n", argv[i]);
 		rc = 2;

@@ -26,6 +26,10 @@ extern const struct test tests_patch[];
 extern const struct test tests_sip[];
 extern const struct test tests_dm_codec[];
 extern const struct test tests_dm_security[];
+extern const struct test tests_sip_persist[];
+extern const struct test tests_cmc[];
+extern const struct test tests_dm_tree[];
+extern const struct test tests_dm_mo[];
 
 static const struct test *const tables[] = {
 	tests_core, tests_uri, tests_selector, tests_xmldoc, tests_ops,
@@ -37,6 +41,10 @@ static const struct test *const tables[] = {
 	tests_sip,
 	tests_dm_codec,
 	tests_dm_security,
+	tests_sip_persist,
+	tests_cmc,
+	tests_dm_tree,
+	tests_dm_mo,
 };
 
 void test_fail(struct test_ctx *t, const char *file, int line, const char *fmt, ...)

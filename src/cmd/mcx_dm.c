@@ -1,0 +1,13 @@
+/* mcx dm: placeholder until its issue lands (being written). */
+#include <stdio.h>
+
+#include "cmd/mcx.h"
+
+int cmd_dm(struct mcx_ctx *x, int argc, char **argv)
+{
+	(void)x;
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "mcx dm: not available yet\n");
+	return 2;
+}
