@@ -307,6 +307,10 @@ static int start_sip(struct mcx_config *cfg, struct xcap_handler *h, struct mcx_
 	sc.max_body = c->max_body;
 	sc.max_pending = (size_t)c->max_pending;
 	sc.queue_max = (size_t)c->queue_max;
+	sc.notify_interval_ms = (uint32_t)c->notify_interval_ms;
+	sc.max_patch = c->max_patch;
+	sc.poll_ms = (uint32_t)c->poll_ms;
+	sc.admin_poll_ms = (uint32_t)c->admin_poll_ms;
 	if (sip_server_start(sp, &sc, h, st, http_server_auth(srv), eb, sizeof(eb))) {
 		log_err("cannot start the SIP notifier: %s", eb);
 		return -1;

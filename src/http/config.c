@@ -156,6 +156,18 @@ static const struct conf_def sip_defs[] = {
 	{ "sip-queue-max", CONF_INT, P(queue_max), "100000", 16, 100000000,
 	  "committed changes queued for the SIP thread; beyond, every subscription gets a "
 	  "full-state NOTIFY" },
+	{ "sip-notify-interval", CONF_INT, P(notify_interval_ms), "0", 0, 3600000,
+	  "aggregation window, milliseconds: shortest time between two NOTIFYs of one "
+	  "subscription; changes meanwhile are folded into the next one (0: send at once)" },
+	{ "sip-max-patch", CONF_SIZE, P(max_patch), "16k", 0, 16 * 1024 * 1024,
+	  "largest patch put in a NOTIFY (xcap-patching, aggregate); a larger change is "
+	  "notified with etags only (0: never patch)" },
+	{ "sip-poll-ms", CONF_INT, P(poll_ms), "1000", 0, 3600000,
+	  "how often the notifier reads changes committed by other processes on the same "
+	  "data directory (mcx, another mcxd), milliseconds (0: never)" },
+	{ "sip-admin-poll-ms", CONF_INT, P(admin_poll_ms), "1000", 0, 3600000,
+	  "how often the notifier looks for subscriptions marked by 'mcx sip end' and ends "
+	  "them, milliseconds (0: never; marks are then handled at the next start)" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -64,6 +64,10 @@ struct sip_conf_src {
 	size_t max_body;
 	long long max_pending;
 	long long queue_max;
+	long long notify_interval_ms; /* aggregation window */
+	size_t max_patch;             /* patch bytes in one NOTIFY document */
+	long long poll_ms;            /* other processes' changes */
+	long long admin_poll_ms;      /* subscriptions marked by mcx sip end */
 };
 
 struct mcx_config {

@@ -14,6 +14,9 @@
 #define SIP_SEL_MAX 2048		       /* a sel attribute of the xcap-diff body */
 #define SIP_XUI_MAX 256			       /* subscriber identity */
 #define SIP_EVENT_ID_MAX 64		       /* Event header id parameter */
+#define SIP_DIALOG_MAX 8192		       /* one dialog's strings (tags, URIs, route set) */
+#define SIP_CSEQ_BLOCK 1000		       /* NOTIFY CSeqs reserved per store write */
+#define SIP_RECORD_MAX (256 * 1024)	       /* one stored subscription (JSON) */
 #define SIP_NOTIFY_BODY_MAX (16 * 1024 * 1024) /* one xcap-diff document */
 
 #endif

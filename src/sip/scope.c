@@ -6,14 +6,24 @@
 #define LOG_MODULE "sip"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/crypto.h"
 #include "http/handler.h"
+#include "xcap/uri.h"
 #include "sip/scope.h"
 #include "sip/xcapdiff.h"
 
+/* Namespace declarations looked at when an element leaves its document. */
+#define SCOPE_NS_MAX 64
+
 struct scope_entry {
-	char *sel;     /* relative to the XCAP root, as the subscriber wrote it */
+	char *sel;     /* relative to the XCAP root, as the subscriber wrote it
+			  (a node's with its node selector and xmlns() query) */
 	char *docpath; /* store key; a collection's ends in '/' */
 	bool collection;
+	bool node;  /* an element or attribute (RFC 5875 §4.4, §4.5) */
+	bool dirty; /* node: changed since it was last notified */
+	bool known; /* node: hash is what was last notified */
+	char hash[33];
 };
 
 /* The subscriber, kept compact (one per subscription, many subscriptions). */
@@ -95,13 +105,13 @@ static void identity(const struct sip_scope *s, struct xcap_identity *id)
 }
 
 /* The selector (relative to the XCAP root) of a resource-list URI: absolute
- * URIs lose scheme and authority, absolute paths the root, and node
- * selectors are cut (the document is what is notified). NULL when the URI
- * is not under this server's XCAP root. */
+ * URIs lose scheme and authority, absolute paths the root. A node selector
+ * (with its xmlns() query) stays: the element or attribute is what is
+ * notified then. NULL when the URI is not under this server's XCAP root. */
 static const char *sel_of(const char *uri, const char *root, size_t *len)
 {
 	size_t rl = strlen(root);
-	const char *p = uri, *node;
+	const char *p = uri;
 
 	if (!strncasecmp(p, "http://", 7) || !strncasecmp(p, "https://", 8)) {
 		p = strchr(p + (p[4] == ':' ? 7 : 8), '/');
@@ -113,8 +123,7 @@ static const char *sel_of(const char *uri, const char *root, size_t *len)
 			return NULL;
 		p += rl + 1;
 	}
-	node = strstr(p, "/~~/");
-	*len = node ? (size_t)(node - p) : strlen(p);
+	*len = strlen(p);
 	return *len ? p : NULL;
 }
 
@@ -133,17 +142,26 @@ static int check(struct sip_scope *s, struct xcap_handler *h, const char *sel, s
 	return xcap_may_read(h, &id, target, (size_t)n, docpath, dplen);
 }
 
-static bool have_path(const struct sip_scope *s, const char *docpath)
+/* Is the entry (document docpath, or node sel) listed already? */
+static bool have(const struct sip_scope *s, const char *sel, size_t len, const char *docpath,
+		 bool node)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->e[i].docpath, docpath))
+	for (i = 0; i < s->n; i++) {
+		const struct scope_entry *e = &s->e[i];
+
+		if (e->node != node)
+			continue;
+		if (node ? strlen(e->sel) == len && !memcmp(e->sel, sel, len)
+			 : !strcmp(e->docpath, docpath))
 			return true;
+	}
 	return false;
 }
 
-static enum mcx_err add(struct sip_scope *s, const char *sel, size_t len, const char *docpath)
+static enum mcx_err add(struct sip_scope *s, const char *sel, size_t len, const char *docpath,
+			bool node)
 {
 	struct scope_entry *v = mcx_realloc(s->e, (s->n + 1) * sizeof(*v));
 
@@ -153,7 +171,10 @@ static enum mcx_err add(struct sip_scope *s, const char *sel, size_t len, const 
 	v += s->n;
 	v->sel = mcx_strndup(sel, len);
 	v->docpath = mcx_strdup(docpath);
-	v->collection = docpath[0] && docpath[strlen(docpath) - 1] == '/';
+	v->collection = !node && docpath[0] && docpath[strlen(docpath) - 1] == '/';
+	v->node = node;
+	v->dirty = v->known = false;
+	v->hash[0] = '\0';
 	if (!v->sel || !v->docpath) {
 		mcx_free(v->sel);
 		mcx_free(v->docpath);
@@ -177,15 +198,19 @@ enum mcx_err scope_build(struct sip_scope **sp, struct xcap_handler *h, const st
 	err = scope_set_who(s, who);
 	for (i = 0; i < n && !err; i++) {
 		const char *sel = sel_of(uris[i], h->conf.root, &len);
-		int rc = sel ? check(s, h, sel, len, docpath, sizeof(docpath)) : 404;
+		const char *nsel = sel ? strstr(sel, "/~~/") : NULL;
+		/* namespace bindings (namespace::*) are not a node one can watch */
+		int rc = !sel || (nsel && strstr(nsel, "namespace::"))
+				 ? 404
+				 : check(s, h, sel, len, docpath, sizeof(docpath));
 
-		if (rc != 200) {
+		if (rc != 200 || (nsel && docpath[strlen(docpath) - 1] == '/')) {
 			log_debug("%s may not subscribe to %s (%d)", s->xui, uris[i], rc);
 			(*refused)++;
 			continue;
 		}
-		if (!have_path(s, docpath))
-			err = add(s, sel, len, docpath);
+		if (!have(s, sel, len, docpath, nsel != NULL))
+			err = add(s, sel, len, docpath, nsel != NULL);
 	}
 	if (!err && !s->n)
 		err = MCX_ENOENT;
@@ -243,8 +268,8 @@ bool scope_match(struct sip_scope *s, struct xcap_handler *h, const char *path, 
 	for (i = 0; i < s->n; i++) {
 		const struct scope_entry *e = &s->e[i];
 
-		if (e->collection ? strncmp(path, e->docpath, strlen(e->docpath))
-				  : strcmp(path, e->docpath))
+		if (e->node || (e->collection ? strncmp(path, e->docpath, strlen(e->docpath))
+					      : strcmp(path, e->docpath)))
 			continue;
 		if (e->collection ? !inner_sel(e, path, sel, sellen)
 				  : (size_t)snprintf(sel, sellen, "%s", e->sel) >= sellen)
@@ -316,6 +341,8 @@ static bool earlier(const struct sip_scope *s, size_t upto, const char *path)
 	for (i = 0; i < upto; i++) {
 		const struct scope_entry *e = &s->e[i];
 
+		if (e->node)
+			continue;
 		if (e->collection ? !strncmp(path, e->docpath, strlen(e->docpath))
 				  : !strcmp(path, e->docpath))
 			return true;
@@ -368,6 +395,213 @@ enum mcx_err scope_full_state(struct sip_scope *s, struct xcap_handler *h, struc
 	size_t i;
 
 	for (i = 0; i < s->n && !err; i++)
-		err = s->e[i].collection ? full_collection(s, h, i, b) : full_document(s, h, i, b);
+		if (!s->e[i].node)
+			err = s->e[i].collection ? full_collection(s, h, i, b)
+						 : full_document(s, h, i, b);
+	return err ? err : scope_nodes(s, h, b, true);
+}
+
+/* ---- element and attribute subscriptions ---- */
+
+/* Writes into out the element at p[0..len) (a view into d's bytes) with a
+ * declaration for every namespace prefix in scope there that it does not
+ * declare itself, and xmlns="" when no default namespace is in scope: moved
+ * into an xcap-diff <element>, it then means what it meant in d. */
+static enum mcx_err element_in_context(struct store_doc *d, const char *p, size_t len,
+				       struct mcx_buf *out)
+{
+	const struct xmldoc *ix = store_doc_aux(d, NULL, NULL);
+	struct pl seen[SCOPE_NS_MAX];
+	uint32_t i, a, k, nseen = 0, at;
+	const struct xel *el = NULL;
+	enum mcx_err err;
+	bool dflt = false;
+
+	for (i = 0; ix && i < ix->nels && !el; i++)
+		if (ix->buf + ix->els[i].start == p)
+			el = &ix->els[i];
+	if (!el) /* not indexed (cannot happen after a GET): as it is */
+		return buf_add(out, p, len);
+	for (a = el->attr0; a < el->attr0 + el->nattr && nseen < SCOPE_NS_MAX; a++) {
+		const struct xattr *x = &ix->attrs[a];
+
+		if (x->nsdecl)
+			seen[nseen++] = x->prefix.l ? x->local : pl_make(x->qname.p, 0);
+	}
+	at = el->start + 1 + (uint32_t)el->qname.l;
+	err = buf_add(out, p, at - el->start);
+	k = el->parent != XEL_NONE ? ix->els[el->parent].nsscope : XEL_NONE;
+	for (; k != XEL_NONE && !err; k = ix->decls[k].next) {
+		const struct xnsdecl *nd = &ix->decls[k];
+
+		for (i = 0; i < nseen && !pl_eq(seen[i], nd->prefix); i++)
+			;
+		if (i < nseen)
+			continue;
+		if (nseen == SCOPE_NS_MAX)
+			return MCX_ELIMIT;
+		seen[nseen++] = nd->prefix;
+		err = buf_addf(out, " xmlns%s%.*s=\"", nd->prefix.l ? ":" : "", (int)nd->prefix.l,
+			       nd->prefix.p);
+		if (!err) {
+			const char *uri = xmldoc_ns(ix, nd->ns);
+
+			err = buf_add_xml(out, uri, strlen(uri));
+		}
+		if (!err)
+			err = buf_adds(out, "\"");
+	}
+	for (i = 0; i < nseen; i++)
+		dflt = dflt || !seen[i].l;
+	if (!err && !dflt)
+		err = buf_adds(out, " xmlns=\"\"");
+	if (!err)
+		err = buf_add(out, ix->buf + at, el->end - at);
+	return err;
+}
+
+/* The node of e as a GET by the subscriber would get it now: 200 with its
+ * content in out (*attr: it is an attribute), 404 when it does not exist,
+ * else a status that keeps it from the subscriber. */
+static int node_now(struct sip_scope *s, struct xcap_handler *h, const struct scope_entry *e,
+		    struct mcx_buf *out)
+{
+	char target[SIP_URI_MAX + 512];
+	struct xcap_request rq;
+	struct xcap_response rs;
+	const char *body;
+	size_t len;
+	int n, rc;
+
+	n = snprintf(target, sizeof(target), "%s/%s", h->conf.root, e->sel);
+	if (n < 0 || (size_t)n >= sizeof(target))
+		return 414;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.target = target;
+	rq.target_len = (size_t)n;
+	identity(s, &rq.who);
+	xcap_response_init(&rs);
+	xcap_handle(h, &rq, &rs);
+	rc = rs.status;
+	if (rc == 200) {
+		bool attr = rs.content_type && !strcmp(rs.content_type, "application/xcap-att+xml");
+
+		body = xcap_response_body(&rs, &len);
+		if (attr || !rs.doc || body < rs.doc->bytes || body >= rs.doc->bytes + rs.doc->len)
+			rc = buf_add(out, body, len) ? 500 : 200;
+		else
+			rc = element_in_context(rs.doc, body, len, out) ? 500 : 200;
+	}
+	xcap_response_free(&rs);
+	return rc;
+}
+
+/* Does sel (a node URI) select an attribute: is its last step "@name"? */
+static bool is_attr(const char *sel)
+{
+	const char *q = strchr(sel, '?');
+	size_t n = q ? (size_t)(q - sel) : strlen(sel);
+	const char *p = n ? memrchr(sel, '/', n) : NULL;
+
+	return p && p[1] == '@';
+}
+
+/* The xmlns declarations of the prefixes bound by sel's xmlns() query. */
+static enum mcx_err sel_binds(struct xcap_handler *h, const char *sel, struct mcx_buf *b)
+{
+	char target[SIP_URI_MAX + 512], eb[128];
+	struct xcap_uri uri;
+	enum mcx_err err = MCX_OK;
+	unsigned i;
+	int n;
+
+	n = snprintf(target, sizeof(target), "%s/%s", h->conf.root, sel);
+	if (n < 0 || (size_t)n >= sizeof(target) ||
+	    xcap_uri_parse(&uri, target, (size_t)n, h->conf.root, h->conf.max_uri, eb,
+			   sizeof(eb)) != XCAP_URI_OK)
+		return MCX_OK; /* checked at subscription: cannot happen */
+	for (i = 0; i < uri.nbinds && !err; i++) {
+		err = buf_addf(b, " xmlns:%.*s=\"", (int)uri.binds[i].prefix.l,
+			       uri.binds[i].prefix.p);
+		if (!err)
+			err = buf_add_xml(b, uri.binds[i].uri, strlen(uri.binds[i].uri));
+		if (!err)
+			err = buf_adds(b, "\"");
+	}
+	xcap_uri_free(&uri);
+	return err;
+}
+
+/* Content of a node now and its hash; false when the subscriber may not
+ * see it now (nothing is said about it then). */
+static bool node_state(struct sip_scope *s, struct xcap_handler *h, struct scope_entry *e,
+		       struct mcx_buf *content, bool *exists, char hash[33])
+{
+	int rc = node_now(s, h, e, content);
+
+	if (rc != 200 && rc != 404)
+		return false;
+	*exists = rc == 200;
+	if (!*exists)
+		buf_reset(content);
+	crypto_hash_hex(MCX_HASH_MD5, content->p ? content->p : "", content->len, hash);
+	hash[0] = *exists ? hash[0] : '-'; /* gone differs from empty */
+	return true;
+}
+
+bool scope_node_changed(struct sip_scope *s, struct xcap_handler *h, const char *path)
+{
+	struct mcx_buf content;
+	bool any = false, exists;
+	char hash[33];
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct scope_entry *e = &s->e[i];
+
+		if (!e->node || e->dirty || strcmp(e->docpath, path))
+			continue;
+		buf_init(&content, SIP_NOTIFY_BODY_MAX);
+		if (node_state(s, h, e, &content, &exists, hash) &&
+		    (!e->known || strcmp(hash, e->hash)))
+			any = e->dirty = true;
+		buf_reset(&content);
+	}
+	return any;
+}
+
+enum mcx_err scope_nodes(struct sip_scope *s, struct xcap_handler *h, struct mcx_buf *b, bool all)
+{
+	struct mcx_buf content, binds;
+	enum mcx_err err = MCX_OK;
+	bool exists;
+	char hash[33];
+	size_t i;
+
+	for (i = 0; i < s->n && !err; i++) {
+		struct scope_entry *e = &s->e[i];
+		const char *q;
+
+		if (!e->node || !(all || e->dirty))
+			continue;
+		e->dirty = false;
+		buf_init(&content, SIP_NOTIFY_BODY_MAX);
+		buf_init(&binds, SIP_NOTIFY_BODY_MAX);
+		if (node_state(s, h, e, &content, &exists, hash) &&
+		    (exists || all || e->known)) {
+			q = strchr(e->sel, '?');
+			err = sel_binds(h, e->sel, &binds);
+			if (!err)
+				err = xdiff_node(b, is_attr(e->sel), e->sel, q ? (size_t)(q - e->sel) : strlen(e->sel),
+						 binds.p ? binds.p : "", exists, content.p, content.len);
+			if (!err) {
+				memcpy(e->hash, hash, sizeof(e->hash));
+				e->known = true;
+			}
+		}
+		buf_reset(&content);
+		buf_reset(&binds);
+	}
 	return err;
 }

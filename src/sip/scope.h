@@ -48,4 +48,16 @@ MCX_WUR enum mcx_err scope_full_state(struct sip_scope *s, struct xcap_handler *
 bool scope_match(struct sip_scope *s, struct xcap_handler *h, const char *path, char *sel,
 		 size_t sellen);
 
+/* Element and attribute subscriptions (a resource-list URI with a node
+ * selector, RFC 5875 §4.4, §4.5): each is read as a GET by the subscriber
+ * would read it. The document at path changed: mark the nodes of it whose
+ * content (or existence) differs from what was last notified; true if any.
+ * A node the subscriber may not read now is neither marked nor told. */
+bool scope_node_changed(struct sip_scope *s, struct xcap_handler *h, const char *path);
+/* Append an <element>/<attribute> with the current content (exists="0"
+ * when gone) for every marked node, or every node when all (the full
+ * state), to b, which holds an open <xcap-diff>; unmarks them. */
+MCX_WUR enum mcx_err scope_nodes(struct sip_scope *s, struct xcap_handler *h, struct mcx_buf *b,
+				 bool all);
+
 #endif

@@ -13,8 +13,10 @@
 #include "http/auth.h"
 #include "sip/server.h"
 #include "sip/feed.h"
+#include "sip/persist.h"
 #include "sip/scope.h"
 #include "sip/subscription.h"
+#include "store/store.h"
 
 enum { MQ_STOP = 1, MQ_CHANGES = 2 };
 
@@ -38,6 +40,8 @@ struct sip_server {
 	/* the SIP thread's */
 	struct sip_lsnr *lsnr;
 	struct mqueue *mq;
+	struct tmr poll; /* other processes' commits (store_sync) */
+	struct tmr admin; /* stored subscriptions: restore, then ends marked by mcx sip end */
 };
 
 /* ---- requests ---- */
@@ -126,7 +130,8 @@ static void subscribe_new(struct sip_server *s, const struct sip_msg *msg)
 	err = sub_accept(&s->n, msg, &out);
 	if (err)
 		(void)sip_treply(NULL, s->n.sip, msg, err == EBADMSG ? 400 : 500,
-				 err == EBADMSG ? "Missing Contact" : "Server Internal Error");
+				 err == EBADMSG ? "Missing or Unusable Contact"
+						: "Server Internal Error");
 	scope_free(out.scope);
 }
 
@@ -201,6 +206,87 @@ static void changes(struct sip_server *s)
 		le = le->next;
 		sub_resync(sub);
 	}
+}
+
+/* Commits of other processes on the data directory (the mcx tool, another
+ * mcxd) reach the store's listeners, and so the feed, when someone reads;
+ * this makes sure someone does, every sip-poll-ms. */
+static void on_poll(void *arg)
+{
+	struct sip_server *s = arg;
+
+	store_sync(s->policy.store);
+	tmr_start(&s->poll, s->conf.poll_ms, on_poll, s);
+}
+
+/* ---- stored subscriptions ---- */
+
+struct restore_count {
+	struct sip_server *s;
+	int64_t now;
+	unsigned n[SUB_RESTORE_FAILED + 1];
+};
+
+static int restore_one(const struct store_sub *row, void *arg)
+{
+	struct restore_count *c = arg;
+
+	c->n[sub_restore(&c->s->n, row->id, row->data, row->len, row->flags, c->now)]++;
+	return 0;
+}
+
+/* The subscriptions of the previous run: each notified again, or ended. */
+static void restore(struct sip_server *s)
+{
+	struct restore_count c;
+	enum mcx_err err;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.now = (int64_t)time(NULL);
+	err = store_sub_list(s->policy.store, false, restore_one, &c);
+	if (err)
+		log_err("cannot read the stored subscriptions: %s", mcx_strerror(err));
+	log_info("stored subscriptions: %u restored, %u restored to be ended, %u expired, "
+		 "%u unusable, %u failed",
+		 c.n[SUB_RESTORE_OK], c.n[SUB_RESTORE_ENDED], c.n[SUB_RESTORE_EXPIRED],
+		 c.n[SUB_RESTORE_BAD], c.n[SUB_RESTORE_FAILED]);
+}
+
+static int end_marked(const struct store_sub *row, void *arg)
+{
+	struct sip_server *s = arg;
+	const char *reason = persist_reason_name(row->flags);
+	enum mcx_err err;
+
+	if (sub_end_by_id(&s->n, row->id, reason ? reason : "deactivated"))
+		return 0;
+	/* a mark for no live subscription: it ended meanwhile */
+	err = store_sub_del(s->policy.store, row->id);
+	if (err && err != MCX_ENOENT)
+		log_warn("cannot delete stored subscription %s: %s", row->id, mcx_strerror(err));
+	return 0;
+}
+
+/* Rows marked by `mcx sip end`, every sip-admin-poll-ms. */
+static void on_admin(void *arg)
+{
+	struct sip_server *s = arg;
+	enum mcx_err err = store_sub_list(s->policy.store, true, end_marked, s);
+
+	if (err)
+		log_warn("cannot read the subscriptions marked to end: %s", mcx_strerror(err));
+	tmr_start(&s->admin, s->conf.admin_poll_ms, on_admin, s);
+}
+
+/* First thing in the loop, so the start handshake does not wait for it. */
+static void on_loop_start(void *arg)
+{
+	struct sip_server *s = arg;
+
+	restore(s);
+	if (s->conf.admin_poll_ms)
+		tmr_start(&s->admin, s->conf.admin_poll_ms, on_admin, s);
 }
 
 static void on_mqueue(int id, void *data, void *arg)
@@ -297,6 +383,8 @@ static void teardown(struct sip_server *s)
 {
 	struct le *le;
 
+	tmr_cancel(&s->poll);
+	tmr_cancel(&s->admin);
 	if (s->feed)
 		feed_stop(s->feed);
 	for (le = list_head(&s->n.subs); le;) {
@@ -330,6 +418,12 @@ static void *thread_main(void *arg)
 	err = setup(s);
 	if (!err)
 		feed_start(s->feed, wake, s);
+	tmr_init(&s->poll);
+	tmr_init(&s->admin);
+	if (!err)
+		tmr_start(&s->admin, 0, on_loop_start, s);
+	if (!err && s->conf.poll_ms)
+		tmr_start(&s->poll, s->conf.poll_ms, on_poll, s);
 	started(s, err ? -1 : 1);
 	if (!err)
 		err = re_main(NULL);
@@ -359,6 +453,8 @@ static void policy_init(struct sip_server *s, struct xcap_handler *h, struct mcx
 	s->n.contact_user = c->contact_user ? c->contact_user : "cms";
 	s->n.retries = c->notify_retries;
 	s->n.max_pending = c->max_pending;
+	s->n.interval_ms = c->notify_interval_ms;
+	s->n.max_patch = c->max_patch;
 	list_init(&s->n.subs);
 }
 

@@ -26,6 +26,10 @@ struct sip_server_conf {
 	uint32_t min_expires, max_expires, default_expires;
 	unsigned notify_retries;
 	size_t max_subscriptions, max_entries, max_body, max_pending, queue_max;
+	uint32_t notify_interval_ms; /* aggregation window per subscription; 0 = none */
+	size_t max_patch;	     /* bytes of one document's patch; 0 = etags only */
+	uint32_t poll_ms;	     /* read other processes' changes; 0 = never */
+	uint32_t admin_poll_ms;	     /* look for subscriptions marked to end; 0 = never */
 };
 
 /* Start listening. h answers the access questions, st (h's store) gives
@@ -35,8 +39,8 @@ struct sip_server_conf {
 MCX_WUR enum mcx_err sip_server_start(struct sip_server **sp, const struct sip_server_conf *c,
 				      struct xcap_handler *h, struct mcx_store *st,
 				      const struct auth_conf *auth, char *errbuf, size_t errlen);
-/* Stop the thread and drop every subscription without a NOTIFY (they are
- * not persisted yet). NULL is fine. */
+/* Stop the thread and drop every subscription without a NOTIFY: they stay
+ * stored, and the next start notifies them again. NULL is fine. */
 void sip_server_stop(struct sip_server *s);
 
 #endif

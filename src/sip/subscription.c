@@ -1,5 +1,6 @@
-/* Subscriptions on the SIP thread: dialogs, timers and NOTIFY delivery,
- * over libre's dialog and transaction layers. */
+/* Subscriptions on the SIP thread: dialogs (our own, sip/dialog.h, so they
+ * can be stored), timers and NOTIFY delivery over libre's transaction
+ * layer, and their rows in the store (sip/persist.h). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,9 @@
 #include "core/mem.h"
 #include "core/buf.h"
 #include "sip/subscription.h"
+#include "sip/body.h"
+#include "sip/dialog.h"
+#include "sip/persist.h"
 #include "sip/scope.h"
 #include "sip/feed.h"
 #include "sip/xcapdiff.h"
@@ -27,7 +31,8 @@ struct pending {
 struct sip_sub {
 	struct le le; /* in n->subs */
 	struct sip_notifier *n;
-	struct sip_dialog *dlg;
+	struct sip_dlg dlg;
+	uint32_t lseq_ceil;	 /* CSeqs reserved in the store up to here */
 	struct sip_request *req; /* the NOTIFY in flight; NULL when none */
 	struct tmr tmr;		 /* end of the subscription, or of its token if sooner */
 	struct tmr rtmr;	 /* wait before sending a failed NOTIFY again */
@@ -37,9 +42,11 @@ struct sip_sub {
 	struct pending *pend;
 	size_t npend;
 	bool full;  /* the next NOTIFY carries the full state */
+	bool nodes; /* element or attribute subscriptions have news */
 	char *body; /* body of the NOTIFY in flight (NULL: none) */
 	size_t body_len;
 	unsigned tries;	    /* resends of the NOTIFY in flight */
+	uint64_t sent_at;   /* tmr_jiffies() of the last NOTIFY's first sending */
 	const char *ending; /* reason, once the end is decided */
 	bool final_state;   /* the final NOTIFY carries the full state */
 	bool final_built;   /* the NOTIFY in flight is the final one */
@@ -60,23 +67,100 @@ static void pending_clear(struct sip_sub *s)
 	s->npend = 0;
 }
 
-static void sub_free(struct sip_sub *s)
+/* Who s is, for the log: the subscriber, else (a restored subscription
+ * only kept to be ended) the dialog's remote URI. */
+static const char *name(const struct sip_sub *s)
+{
+	return s->scope ? scope_xui(s->scope) : dlg_get(&s->dlg, DLG_RURI);
+}
+
+static void release(struct sip_sub *s)
 {
 	list_unlink(&s->le);
 	s->n->nsubs--;
 	tmr_cancel(&s->tmr);
 	tmr_cancel(&s->rtmr);
 	mem_deref(s->req); /* cancels it: its response handler never runs */
-	mem_deref(s->dlg);
+	dlg_free(&s->dlg);
 	scope_free(s->scope);
 	pending_clear(s);
 	mcx_free(s->body);
 	mcx_free(s);
 }
 
+/* The subscription is over: its row goes too. */
+static void sub_free(struct sip_sub *s)
+{
+	enum mcx_err err = store_sub_del(s->n->policy->store, dlg_get(&s->dlg, DLG_LTAG));
+
+	if (err && err != MCX_ENOENT)
+		log_warn("%s: cannot delete its stored row: %s", name(s), mcx_strerror(err));
+	release(s);
+}
+
+/* Shutdown: the row stays, so the next start restores the subscription. */
 void sub_drop(struct sip_sub *s)
 {
-	sub_free(s);
+	release(s);
+}
+
+/* ---- the stored row ---- */
+
+/* When s ends, in unix seconds (expires_at is in tmr_jiffies()). */
+static int64_t expires_unix(const struct sip_sub *s)
+{
+	uint64_t now = tmr_jiffies();
+
+	return (int64_t)time(NULL) +
+	       (s->expires_at > now ? (int64_t)((s->expires_at - now + 999) / 1000) : 0);
+}
+
+/* Write the row of s. A new row (uris given) takes token and uris; an
+ * update keeps the stored resource list, creation time and token (unless
+ * token is given), which s does not hold in memory. A failure is logged:
+ * the subscription goes on, it just would not survive a restart as it is. */
+static void save(struct sip_sub *s, const char *token, char *const *uris, size_t nuris)
+{
+	struct mcx_store *st = s->n->policy->store;
+	const char *id = dlg_get(&s->dlg, DLG_LTAG);
+	struct sip_sub_rec r, old;
+	char *data = NULL;
+	enum mcx_err err = MCX_OK;
+	size_t len;
+
+	memset(&r, 0, sizeof(r));
+	memset(&old, 0, sizeof(old));
+	r.created = (int64_t)time(NULL);
+	if (!uris) {
+		err = store_sub_get(st, id, &data, &len, NULL);
+		if (!err)
+			err = persist_decode(&old, data, len, SIZE_MAX);
+		mcx_free(data);
+		data = NULL;
+		uris = old.uris;
+		nuris = old.nuris;
+		r.created = old.created;
+		r.who = old.who;
+		if (!token)
+			token = old.token;
+	}
+	r.dlg = s->dlg; /* borrowed */
+	r.lseq_ceil = s->lseq_ceil;
+	if (s->scope)
+		scope_who(s->scope, &r.who);
+	r.token = (char *)token;
+	r.uris = (char **)uris;
+	r.nuris = nuris;
+	r.ev = s->ev;
+	r.expires = expires_unix(s);
+	if (!err)
+		err = persist_encode(&r, &data, &len);
+	if (!err)
+		err = store_sub_put(st, id, data, len);
+	if (err)
+		log_warn("%s: cannot store the subscription: %s", name(s), mcx_strerror(err));
+	mcx_free(data);
+	persist_rec_free(&old);
 }
 
 /* ---- NOTIFY ---- */
@@ -96,11 +180,39 @@ static void on_response(int err, const struct sip_msg *msg, void *arg);
 static void on_resend(void *arg);
 static void on_unsent(void *arg);
 
+/* The Route header of a request (RFC 3261 §12.2.1.1), "" without one. */
+static void route_header(const struct dlg_target *t, char *out, size_t outlen)
+{
+	if (!t->route.l && !t->tail.p) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, outlen, "Route: %.*s%s%s%.*s%s\r\n", (int)t->route.l, t->route.p,
+		 t->route.l && t->tail.p ? ", " : "", t->tail.p ? "<" : "", (int)t->tail.l,
+		 t->tail.p ? t->tail.p : "", t->tail.p ? ">" : "");
+}
+
+/* A NOTIFY in the dialog, by libre's transaction layer (which adds Via
+ * and Max-Forwards; our send handler adds Contact). Each one, resends
+ * included, takes the next CSeq. */
 static int send_notify(struct sip_sub *s)
 {
-	char state[64], event[32 + SIP_EVENT_ID_MAX];
+	char state[64], event[32 + SIP_EVENT_ID_MAX], ruri[SIP_DIALOG_MAX];
+	char route[SIP_DIALOG_MAX + 32];
 	uint64_t now = tmr_jiffies();
+	struct dlg_target t;
+	struct uri hop;
+	struct pl pl;
 
+	if (persist_cseq_next(&s->dlg.lseq, &s->lseq_ceil))
+		save(s, NULL, NULL, 0);
+	dlg_target(&s->dlg, &t);
+	snprintf(ruri, sizeof(ruri), "%.*s", (int)t.ruri.l, t.ruri.p);
+	route_header(&t, route, sizeof(route));
+	pl.p = t.hop.p;
+	pl.l = t.hop.l;
+	if (uri_decode(&hop, &pl))
+		return EINVAL;
 	if (s->final_built)
 		snprintf(state, sizeof(state), "terminated;reason=%s", s->ending);
 	else
@@ -108,16 +220,24 @@ static int send_notify(struct sip_sub *s)
 			 s->expires_at > now ? (unsigned)((s->expires_at - now + 999) / 1000) : 0);
 	snprintf(event, sizeof(event), SIP_EVENT_PACKAGE "%s%s", s->ev.id[0] ? ";id=" : "",
 		 s->ev.id);
-	return sip_drequestf(&s->req, s->n->sip, true, "NOTIFY", s->dlg, 0, NULL, send_contact,
-			     on_response, s,
-			     "Event: %s\r\n"
-			     "Subscription-State: %s\r\n"
-			     "%s"
-			     "Content-Length: %zu\r\n"
-			     "\r\n"
-			     "%b",
-			     event, state, s->body ? "Content-Type: " MIME_XCAP_DIFF "\r\n" : "",
-			     s->body_len, s->body ? s->body : "", s->body_len);
+	return sip_requestf(&s->req, s->n->sip, true, "NOTIFY", ruri, &hop, NULL, send_contact,
+			    on_response, s,
+			    "To: <%s>;tag=%s\r\n"
+			    "From: <%s>;tag=%s\r\n"
+			    "Call-ID: %s\r\n"
+			    "CSeq: %u NOTIFY\r\n"
+			    "%s"
+			    "Event: %s\r\n"
+			    "Subscription-State: %s\r\n"
+			    "%s"
+			    "Content-Length: %zu\r\n"
+			    "\r\n"
+			    "%b",
+			    dlg_get(&s->dlg, DLG_RURI), dlg_get(&s->dlg, DLG_RTAG),
+			    dlg_get(&s->dlg, DLG_LURI), dlg_get(&s->dlg, DLG_LTAG),
+			    dlg_get(&s->dlg, DLG_CALLID), s->dlg.lseq, route, event, state,
+			    s->body ? "Content-Type: " MIME_XCAP_DIFF "\r\n" : "", s->body_len,
+			    s->body ? s->body : "", s->body_len);
 }
 
 /* The stored version v of path, if its ETag is etag. */
@@ -144,15 +264,16 @@ static struct store_doc *version_of(struct sip_sub *s, const char *path, long lo
  * cannot express or finds larger than PATCH_MAX_PATCH. */
 static enum mcx_err patch_ops(struct sip_sub *s, const struct pending *p, struct mcx_buf *ops)
 {
+	struct patch_opts o = {.max_patch = s->n->max_patch};
 	struct store_doc *a, *b;
 	struct patch_status st;
 	enum mcx_err err;
 
-	if (!p->prev[0] || !p->next[0])
+	if (!p->prev[0] || !p->next[0] || !s->n->max_patch)
 		return MCX_OK;
 	a = version_of(s, p->path, p->v_prev, p->prev);
 	b = a ? version_of(s, p->path, p->v_next, p->next) : NULL;
-	err = a && b ? patch_diff(a->bytes, a->len, b->bytes, b->len, NULL, ops, &st) : MCX_OK;
+	err = a && b ? patch_diff(a->bytes, a->len, b->bytes, b->len, &o, ops, &st) : MCX_OK;
 	if (err && err != MCX_ENOMEM)
 		log_debug("%s: no patch for %s (%s): etags only", scope_xui(s->scope), p->sel,
 			  st.detail);
@@ -178,6 +299,8 @@ static enum mcx_err build_changes(struct sip_sub *s, struct mcx_buf *b)
 					     ops.p, ops.len);
 		buf_reset(&ops);
 	}
+	if (!err && s->nodes)
+		err = scope_nodes(s->scope, s->n->policy->h, b, false);
 	return err;
 }
 
@@ -206,20 +329,36 @@ static enum mcx_err build(struct sip_sub *s)
 	}
 	s->body = buf_take(&b, &s->body_len);
 	s->full = false;
+	s->nodes = false;
 	pending_clear(s);
 	return MCX_OK;
 }
 
-/* Send whatever is due, unless a NOTIFY is in flight or waiting to be sent
- * again (its response kicks again). May end s only through a timer. */
+static void on_window(void *arg)
+{
+	kick(arg);
+}
+
+/* Send whatever is due, unless a NOTIFY is in flight, waiting to be sent
+ * again (its response kicks again) or the aggregation window since the last
+ * one is still open (its end kicks again; changes meanwhile fold into one
+ * NOTIFY). The final NOTIFY does not wait. May end s only through a timer. */
 static void kick(struct sip_sub *s)
 {
+	uint64_t now = tmr_jiffies();
 	enum mcx_err err;
 
+	if (s->ending && !s->body)
+		tmr_cancel(&s->rtmr); /* a window, not a resend: the end does not wait */
 	if (s->req || tmr_isrunning(&s->rtmr) || s->final_built)
 		return;
-	if (!s->ending && !s->full && !s->npend)
+	if (!s->ending && !s->full && !s->npend && !s->nodes)
 		return;
+	if (!s->ending && s->sent_at && now < s->sent_at + s->n->interval_ms) {
+		tmr_start(&s->rtmr, s->sent_at + s->n->interval_ms - now, on_window, s);
+		return;
+	}
+	s->sent_at = now;
 	s->final_built = s->ending != NULL;
 	err = build(s);
 	if (err) {
@@ -243,13 +382,13 @@ static void failed(struct sip_sub *s, const char *why)
 {
 	if (s->tries < s->n->retries) {
 		s->tries++;
-		log_info("%s: NOTIFY %s; sending it again (%u/%u)", scope_xui(s->scope), why,
+		log_info("%s: NOTIFY %s; sending it again (%u/%u)", name(s), why,
 			 s->tries, s->n->retries);
 		tmr_start(&s->rtmr, (uint64_t)SIP_T1 << (s->tries < 4 ? s->tries : 4), on_resend,
 			  s);
 		return;
 	}
-	log_warn("%s: NOTIFY %s; the subscription ends", scope_xui(s->scope), why);
+	log_warn("%s: NOTIFY %s; the subscription ends", name(s), why);
 	sub_free(s);
 }
 
@@ -278,10 +417,9 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	}
 	if (msg->scode >= 300) {
 		if (msg->scode == 481)
-			log_info("%s: NOTIFY got 481: the subscriber ended it",
-				 scope_xui(s->scope));
+			log_info("%s: NOTIFY got 481: the subscriber ended it", name(s));
 		else
-			log_warn("%s: NOTIFY got %u: the subscription ends", scope_xui(s->scope),
+			log_warn("%s: NOTIFY got %u: the subscription ends", name(s),
 				 msg->scode);
 		sub_free(s);
 		return;
@@ -315,7 +453,7 @@ static void on_timer(void *arg)
 	struct sip_sub *s = arg;
 	bool token = tmr_jiffies() + 1000 < s->expires_at;
 
-	log_info("%s: %s: the subscription ends", scope_xui(s->scope),
+	log_info("%s: %s: the subscription ends", name(s),
 		 token ? "the access token expired" : "not refreshed in time");
 	/* deactivated: subscribe again (with a fresh token) right away */
 	end(s, token ? "deactivated" : "timeout", false);
@@ -354,26 +492,113 @@ static int reply_ok(struct sip_sub *s, const struct sip_msg *msg, uint32_t expir
 			   sip_contact_print, &contact, expires);
 }
 
-int sub_accept(struct sip_notifier *n, const struct sip_msg *msg, struct sip_subscribe_out *out)
+static struct sip_bytes bytes_of(const struct pl *pl)
+{
+	struct sip_bytes b = {pl->p, pl->p ? pl->l : 0};
+
+	return b;
+}
+
+static bool add_route(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
+{
+	struct mcx_buf *b = arg;
+
+	(void)msg;
+	return (b->len && buf_adds(b, ", ")) || buf_add(b, hdr->val.p, hdr->val.l);
+}
+
+/* The UAS dialog of a new SUBSCRIBE (RFC 3261 §12.1.1): our tag is the one
+ * libre puts in the To of our replies (msg->tag), the route set is the
+ * Record-Route in order, the target the Contact. EBADMSG without a usable
+ * Contact, Call-ID or From tag, or past SIP_DIALOG_MAX. */
+static int dialog_accept(struct sip_dlg *d, const struct sip_msg *msg)
+{
+	const struct sip_hdr *contact = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	struct sip_bytes f[DLG_NFIELDS];
+	struct sip_addr addr;
+	struct mcx_buf route;
+	char ltag[24];
+	enum mcx_err err;
+
+	if (!contact || !msg->callid.p || sip_addr_decode(&addr, &contact->val))
+		return EBADMSG;
+	snprintf(ltag, sizeof(ltag), "%016llx", (unsigned long long)msg->tag);
+	buf_init(&route, SIP_DIALOG_MAX);
+	if (sip_msg_hdr_apply(msg, true, SIP_HDR_RECORD_ROUTE, add_route, &route)) {
+		buf_reset(&route);
+		return EBADMSG;
+	}
+	f[DLG_CALLID] = bytes_of(&msg->callid);
+	f[DLG_LTAG].p = ltag;
+	f[DLG_LTAG].l = strlen(ltag);
+	f[DLG_RTAG] = bytes_of(&msg->from.tag);
+	f[DLG_LURI] = bytes_of(&msg->to.auri);
+	f[DLG_RURI] = bytes_of(&msg->from.auri);
+	f[DLG_TARGET] = bytes_of(&addr.auri);
+	f[DLG_ROUTE].p = route.p;
+	f[DLG_ROUTE].l = route.len;
+	err = dlg_init(d, f);
+	buf_reset(&route);
+	if (err)
+		return err == MCX_ENOMEM ? ENOMEM : EBADMSG;
+	d->rseq = msg->cseq.num;
+	d->lseq = rand_u16(); /* RFC 3261 §8.1.1.5: any start below 2^31 */
+	return 0;
+}
+
+/* The SUBSCRIBE's body again, for what the decision does not hand over:
+ * the token and the resource list as written. */
+static enum mcx_err body_of(const struct sip_sub *s, const struct sip_msg *msg,
+			    struct sip_body *b)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+	char why[160];
+
+	memset(b, 0, sizeof(*b));
+	if (!ct || !mbuf_get_left(msg->mb))
+		return MCX_ENOENT;
+	return sip_body_parse(b, ct->val.p, ct->val.l, (const char *)mbuf_buf(msg->mb),
+			      mbuf_get_left(msg->mb), s->n->policy->max_entries, why, sizeof(why));
+}
+
+static struct sip_sub *sub_new(struct sip_notifier *n)
 {
 	struct sip_sub *s = mcx_calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->n = n;
+	tmr_init(&s->tmr);
+	tmr_init(&s->rtmr);
+	list_append(&n->subs, &s->le, s);
+	n->nsubs++;
+	return s;
+}
+
+int sub_accept(struct sip_notifier *n, const struct sip_msg *msg, struct sip_subscribe_out *out)
+{
+	struct sip_sub *s = sub_new(n);
+	struct sip_body b;
 	int err;
 
 	if (!s)
 		return ENOMEM;
-	s->n = n;
-	tmr_init(&s->tmr);
-	tmr_init(&s->rtmr);
-	err = sip_dialog_accept(&s->dlg, msg);
+	err = dialog_accept(&s->dlg, msg);
 	if (err) {
-		mcx_free(s);
+		release(s);
 		return err;
 	}
+	s->lseq_ceil = s->dlg.lseq + SIP_CSEQ_BLOCK;
 	s->scope = out->scope;
 	out->scope = NULL;
 	s->ev = out->ev;
-	list_append(&n->subs, &s->le, s);
-	n->nsubs++;
+	if (out->expires) {
+		arm(s, out->expires);
+		/* stored before the 200: an accepted subscription survives a crash */
+		if (!body_of(s, msg, &b))
+			save(s, b.token, b.uris, b.nuris);
+		sip_body_free(&b);
+	}
 	err = reply_ok(s, msg, out->expires);
 	if (err) {
 		sub_free(s);
@@ -383,7 +608,6 @@ int sub_accept(struct sip_notifier *n, const struct sip_msg *msg, struct sip_sub
 		end(s, "timeout", true); /* a fetch: the state once, terminated */
 		return 0;
 	}
-	arm(s, out->expires);
 	s->full = true;
 	kick(s);
 	return 0;
@@ -391,43 +615,69 @@ int sub_accept(struct sip_notifier *n, const struct sip_msg *msg, struct sip_sub
 
 void sub_who(const struct sip_sub *s, struct sip_who *out)
 {
-	scope_who(s->scope, out);
+	if (s->scope)
+		scope_who(s->scope, out);
+	else
+		memset(out, 0, sizeof(*out));
 }
 
 struct sip_sub *sub_find(struct sip_notifier *n, const struct sip_msg *msg)
 {
+	struct sip_bytes callid = bytes_of(&msg->callid), to = bytes_of(&msg->to.tag),
+			 from = bytes_of(&msg->from.tag);
 	struct le *le;
 
 	for (le = list_head(&n->subs); le; le = le->next) {
 		struct sip_sub *s = le->data;
 
-		if (sip_dialog_cmp(s->dlg, msg))
+		if (dlg_match(&s->dlg, callid, to, from))
 			return s;
 	}
 	return NULL;
 }
 
+/* A refresh may move the subscriber (RFC 6665 §4.1.2.1: a target refresh). */
+static void target_refresh(struct sip_sub *s, const struct sip_msg *msg)
+{
+	const struct sip_hdr *contact = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	struct sip_addr addr;
+
+	if (!contact || sip_addr_decode(&addr, &contact->val) || !addr.auri.l)
+		return;
+	if (dlg_set(&s->dlg, DLG_TARGET, addr.auri.p, addr.auri.l))
+		log_warn("%s: unusable Contact in a refresh: the old target stays", name(s));
+}
+
 void sub_refresh(struct sip_sub *s, const struct sip_msg *msg, struct sip_subscribe_out *out)
 {
+	struct sip_body b;
+
 	if (s->ending) {
 		(void)sip_treply(NULL, s->n->sip, msg, 481, "Subscription Does Not Exist");
 		return;
 	}
-	if (!sip_dialog_rseq_valid(s->dlg, msg)) {
+	if (!dlg_rseq_take(&s->dlg, msg->cseq.num)) {
 		(void)sip_treply(NULL, s->n->sip, msg, 500, "Bad CSeq");
 		return;
 	}
-	(void)sip_dialog_update(s->dlg, msg); /* the subscriber's Contact may move */
+	target_refresh(s, msg);
 	if (out->who_changed && scope_set_who(s->scope, &out->who)) {
 		(void)sip_treply(NULL, s->n->sip, msg, 500, "Server Internal Error");
 		return;
+	}
+	if (out->expires) {
+		arm(s, out->expires);
+		memset(&b, 0, sizeof(b));
+		if (out->who_changed)
+			(void)body_of(s, msg, &b); /* the new token, stored */
+		save(s, b.token, NULL, 0);
+		sip_body_free(&b);
 	}
 	(void)reply_ok(s, msg, out->expires);
 	if (!out->expires) {
 		end(s, "timeout", true);
 		return;
 	}
-	arm(s, out->expires);
 	pending_clear(s);
 	s->full = true;
 	kick(s);
@@ -501,8 +751,13 @@ void sub_change(struct sip_sub *s, const struct sip_change *c)
 
 	if (s->ending || s->full)
 		goto out; /* the full state to come covers it */
-	if (!scope_match(s->scope, s->n->policy->h, c->path, sel, sizeof(sel)))
+	if (scope_node_changed(s->scope, s->n->policy->h, c->path))
+		s->nodes = true;
+	if (!scope_match(s->scope, s->n->policy->h, c->path, sel, sizeof(sel))) {
+		if (s->nodes)
+			goto out;
 		return;
+	}
 	for (i = 0; i < s->npend && strcmp(s->pend[i].sel, sel); i++)
 		;
 	if (i < s->npend) {
@@ -531,4 +786,109 @@ void sub_resync(struct sip_sub *s)
 	pending_clear(s);
 	s->full = true;
 	kick(s);
+}
+
+/* ---- restore and administration ---- */
+
+/* A subscription from its stored row, kept only to be ended: the final
+ * NOTIFY with reason, no state, no scope. */
+static void restore_to_end(struct sip_sub *s, const char *reason)
+{
+	log_info("%s: stored subscription %s ends: %s", name(s), dlg_get(&s->dlg, DLG_LTAG),
+		 reason);
+	end(s, reason, false);
+}
+
+/* The subscriber of a stored row, checked again: the token is validated
+ * anew (false, why says it: expired, revoked, keys rotated), an asserted
+ * identity gets its current role. */
+static bool who_again(struct sip_notifier *n, const struct sip_sub_rec *r, struct sip_who *w,
+		      char *why, size_t whylen)
+{
+	if (r->token)
+		return !sip_who_token(w, n->policy->auth, n->policy->store, r->token, why, whylen);
+	if (sip_who_asserted(w, n->policy->store, r->who.xui))
+		*w = r->who;
+	return true;
+}
+
+enum sub_restored sub_restore(struct sip_notifier *n, const char *id, const char *data,
+			      size_t len, unsigned flags, int64_t now)
+{
+	const char *reason = persist_reason_name(flags);
+	struct sip_sub_rec r;
+	char why[160];
+	int64_t left;
+	struct sip_sub *s;
+	struct sip_who w;
+	enum mcx_err err;
+	unsigned refused = 0;
+
+	err = persist_decode(&r, data, len, n->policy->max_entries);
+	if (err || strcmp(id, dlg_get(&r.dlg, DLG_LTAG))) {
+		log_warn("stored subscription %s is unusable (%s): deleted", id,
+			 err ? mcx_strerror(err) : "its id is not its tag");
+		persist_rec_free(&r);
+		return store_sub_del(n->policy->store, id) ? SUB_RESTORE_FAILED : SUB_RESTORE_BAD;
+	}
+	if (r.expires <= now) {
+		log_info("stored subscription %s (%s) expired while mcxd was down: deleted", id,
+			 r.who.xui);
+		persist_rec_free(&r);
+		return store_sub_del(n->policy->store, id) ? SUB_RESTORE_FAILED
+							  : SUB_RESTORE_EXPIRED;
+	}
+	s = sub_new(n);
+	if (!s) {
+		persist_rec_free(&r);
+		return SUB_RESTORE_FAILED;
+	}
+	s->dlg = r.dlg; /* taken */
+	memset(&r.dlg, 0, sizeof(r.dlg));
+	s->dlg.lseq = r.lseq_ceil; /* nothing above it was used */
+	s->lseq_ceil = r.lseq_ceil;
+	s->ev = r.ev;
+	left = r.expires - now < UINT32_MAX ? r.expires - now : UINT32_MAX;
+	s->expires_at = tmr_jiffies() + (uint64_t)left * 1000;
+	if (!reason && !who_again(n, &r, &w, why, sizeof(why))) {
+		log_info("%s: the stored access token is refused now (%s)", r.who.xui, why);
+		reason = "deactivated"; /* subscribe again with a fresh token */
+	}
+	if (!reason) {
+		err = scope_build(&s->scope, n->policy->h, &w, r.uris, r.nuris, &refused);
+		if (err == MCX_ENOENT)
+			log_info("%s: none of the stored resources may be read now", w.xui);
+		if (err)
+			reason = err == MCX_ENOENT ? "rejected" : "noresource";
+		else if (refused)
+			log_info("%s: %u stored resources may not be read now: left out", w.xui,
+				 refused);
+	}
+	persist_rec_free(&r);
+	if (reason) {
+		restore_to_end(s, reason);
+		return SUB_RESTORE_ENDED;
+	}
+	arm(s, (uint32_t)left);
+	s->full = true; /* the documents may have changed meanwhile */
+	kick(s);
+	return SUB_RESTORE_OK;
+}
+
+bool sub_end_by_id(struct sip_notifier *n, const char *id, const char *reason)
+{
+	struct le *le;
+
+	for (le = list_head(&n->subs); le; le = le->next) {
+		struct sip_sub *s = le->data;
+
+		if (strcmp(dlg_get(&s->dlg, DLG_LTAG), id))
+			continue;
+		if (!s->ending) {
+			log_info("%s: ended by the administrator (%s)", name(s), reason);
+			end(s, reason, false);
+		}
+		return true;
+	}
+	return false;
 }

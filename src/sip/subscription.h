@@ -21,6 +21,8 @@ struct sip_notifier {
 	const char *contact_user; /* user part of our Contact */
 	unsigned retries;	  /* resends after 408 / transport failure */
 	size_t max_pending;	  /* folded changes kept before a full state */
+	uint32_t interval_ms;	  /* aggregation window: least time between NOTIFYs */
+	size_t max_patch;	  /* larger patches are left out (etags only) */
 	struct list subs;	  /* struct sip_sub, in creation order */
 	size_t nsubs;
 };
@@ -49,7 +51,26 @@ int sub_reply_refusal(struct sip *sip, const struct sip_msg *msg,
 void sub_change(struct sip_sub *s, const struct sip_change *c);
 /* Changes were lost: s gets its full state next. */
 void sub_resync(struct sip_sub *s);
-/* End s at once without a NOTIFY (shutdown). */
+/* End s at once without a NOTIFY (shutdown); its stored row stays. */
 void sub_drop(struct sip_sub *s);
+
+enum sub_restored {
+	SUB_RESTORE_OK,	     /* notifying again: a NOTIFY with the full state is on its way */
+	SUB_RESTORE_ENDED,   /* restored to be ended: marked by mcx sip end, token refused
+				or nothing readable; the final NOTIFY is on its way */
+	SUB_RESTORE_EXPIRED, /* expired while mcxd was down: row deleted */
+	SUB_RESTORE_BAD,     /* unreadable row: deleted */
+	SUB_RESTORE_FAILED   /* out of memory, or the row could not be deleted */
+};
+/* A subscription from its stored row (id, data, flags; sip/persist.h):
+ * the dialog goes on from its CSeq ceiling, the token and every resource
+ * are checked again (what may no longer be read is left out), and it gets
+ * the full state. now: unix seconds. */
+enum sub_restored sub_restore(struct sip_notifier *n, const char *id, const char *data,
+			      size_t len, unsigned flags, int64_t now);
+/* End the subscription whose id (local tag) is id with a final NOTIFY
+ * Subscription-State: terminated;reason=reason (a static string); its row
+ * goes when it is over. false when there is no such subscription. */
+bool sub_end_by_id(struct sip_notifier *n, const char *id, const char *reason);
 
 #endif

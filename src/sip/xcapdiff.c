@@ -52,6 +52,28 @@ enum mcx_err xdiff_document(struct mcx_buf *b, const char *sel, const char *prev
 	return err;
 }
 
+enum mcx_err xdiff_node(struct mcx_buf *b, bool attribute, const char *sel, size_t sellen,
+			const char *decls, bool exists, const char *content, size_t len)
+{
+	const char *name = attribute ? "attribute" : "element";
+	enum mcx_err err;
+
+	err = buf_addf(b, " <%s sel=\"", name);
+	if (!err)
+		err = buf_add_xml(b, sel, sellen);
+	if (!err)
+		err = buf_addf(b, "\"%s", decls);
+	if (!err && !exists)
+		return buf_adds(b, " exists=\"0\"/>\n");
+	if (!err)
+		err = buf_adds(b, ">");
+	if (!err && len)
+		err = buf_add(b, content, len);
+	if (!err)
+		err = buf_addf(b, "</%s>\n", name);
+	return err;
+}
+
 enum mcx_err xdiff_end(struct mcx_buf *b)
 {
 	return buf_adds(b, "</xcap-diff>\n");

@@ -5,6 +5,7 @@
 #ifndef MCX_SIP_XCAPDIFF_H
 #define MCX_SIP_XCAPDIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mcx/mcx.h"
@@ -19,6 +20,12 @@ MCX_WUR enum mcx_err xdiff_begin(struct mcx_buf *b, const char *xcap_root);
  * xcap-patching and aggregate, or <body-not-changed/>. Values are escaped. */
 MCX_WUR enum mcx_err xdiff_document(struct mcx_buf *b, const char *sel, const char *prev,
 				    const char *next, const char *ops, size_t opslen);
+/* One <element sel=...> or <attribute sel=...> (sel[0..sellen)): content is
+ * the element (with the namespace declarations it needs) or the attribute's
+ * value as escaped in the document; exists false gives exists="0" and no
+ * content. decls (" xmlns:p=\"...\"" ...) bind the prefixes of sel. */
+MCX_WUR enum mcx_err xdiff_node(struct mcx_buf *b, bool attribute, const char *sel, size_t sellen,
+				const char *decls, bool exists, const char *content, size_t len);
 MCX_WUR enum mcx_err xdiff_end(struct mcx_buf *b);
 
 #endif

@@ -52,6 +52,12 @@ struct store_backend {
 	enum mcx_err (*user_list)(void *be, store_user_h *h, void *arg);
 	enum mcx_err (*meta_get)(void *be, const char *key, char **valp, size_t *lenp);
 	enum mcx_err (*meta_put)(void *be, const char *key, const void *val, size_t len);
+	enum mcx_err (*sub_put)(void *be, const char *id, const void *data, size_t len);
+	enum mcx_err (*sub_get)(void *be, const char *id, char **datap, size_t *lenp,
+				unsigned *flagsp);
+	enum mcx_err (*sub_mark)(void *be, const char *id, unsigned flags);
+	enum mcx_err (*sub_del)(void *be, const char *id);
+	enum mcx_err (*sub_list)(void *be, bool flagged, store_sub_h *h, void *arg);
 };
 
 extern const struct store_backend store_backend_sqlite;

@@ -48,12 +48,16 @@ static const char *const migrations[] = {
 	" created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE UNIQUE INDEX users_domain_name ON users (domain, name);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
+	/* 1 -> 2: the SIP notifier's subscriptions; flagged rows are few */
+	"CREATE TABLE subs (id TEXT PRIMARY KEY, flags INTEGER NOT NULL DEFAULT 0,"
+	" data BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX subs_flagged ON subs (flags) WHERE flags != 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 enum wstmt {
 	W_BEGIN, W_COMMIT, W_ROLLBACK, W_CUR, W_INS_VER, W_UPS_DOC, W_INS_CHG,
-	W_PRUNE, W_USER_PUT, W_USER_DEL, W_META_PUT, W_N
+	W_PRUNE, W_USER_PUT, W_USER_DEL, W_META_PUT, W_SUB_PUT, W_SUB_MARK, W_SUB_DEL, W_N
 };
 
 static const char *const wsql[W_N] = {
@@ -83,11 +87,16 @@ static const char *const wsql[W_N] = {
 	[W_USER_DEL] = "DELETE FROM users WHERE xui = ?1",
 	[W_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		       " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[W_SUB_PUT] = "INSERT INTO subs (id, flags, data) VALUES (?1, 0, ?2)"
+		      " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+	[W_SUB_MARK] = "UPDATE subs SET flags = ?2 WHERE id = ?1",
+	[W_SUB_DEL] = "DELETE FROM subs WHERE id = ?1",
 };
 
 enum rstmt {
 	R_CUR, R_VER, R_LIST, R_LIST_ALL, R_HIST, R_CHANGES, R_USER_GET,
-	R_USER_FIND, R_USER_LIST, R_META_GET, R_LAST_SEQ, R_N
+	R_USER_FIND, R_USER_LIST, R_META_GET, R_LAST_SEQ, R_SUB_GET, R_SUB_LIST,
+	R_SUB_FLAGGED, R_N
 };
 
 #define USER_COLS "xui, name, domain, roles, ha1_md5_full, ha1_md5_short," \
@@ -112,6 +121,9 @@ static const char *const rsql[R_N] = {
 	[R_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY xui",
 	[R_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[R_LAST_SEQ] = "SELECT seq FROM changes ORDER BY seq DESC LIMIT 1",
+	[R_SUB_GET] = "SELECT id, flags, data FROM subs WHERE id = ?1",
+	[R_SUB_LIST] = "SELECT id, flags, data FROM subs ORDER BY id",
+	[R_SUB_FLAGGED] = "SELECT id, flags, data FROM subs WHERE flags != 0 ORDER BY id",
 };
 
 /* A read connection; used by one thread at a time, between rconn_get and
@@ -830,6 +842,120 @@ static enum mcx_err sq_meta_put(void *be, const char *key, const void *val, size
 	return err;
 }
 
+/* ---- subscriptions ---- */
+
+static enum mcx_err sq_sub_put(void *be, const char *id, const void *data, size_t len)
+{
+	struct sq *b = be;
+	sqlite3_stmt *s = b->ws[W_SUB_PUT];
+	enum mcx_err err;
+	int r;
+
+	pthread_mutex_lock(&b->wlock);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	r = sqlite3_bind_blob64(s, 2, len ? data : "", len, SQLITE_STATIC);
+	if (r != SQLITE_OK)
+		err = db_fail(b, b->w, r, "bind subscription");
+	else
+		err = run(b, b->w, s, "put subscription");
+	pthread_mutex_unlock(&b->wlock);
+	return err;
+}
+
+/* Runs a one-row write on id; MCX_ENOENT when it touched no row. */
+static enum mcx_err sub_write(struct sq *b, enum wstmt w, const char *id, long long flags,
+			      const char *what)
+{
+	sqlite3_stmt *s = b->ws[w];
+	enum mcx_err err;
+
+	pthread_mutex_lock(&b->wlock);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (w == W_SUB_MARK)
+		sqlite3_bind_int64(s, 2, flags);
+	err = run(b, b->w, s, what);
+	if (!err && sqlite3_changes(b->w) == 0)
+		err = MCX_ENOENT;
+	pthread_mutex_unlock(&b->wlock);
+	return err;
+}
+
+static enum mcx_err sq_sub_mark(void *be, const char *id, unsigned flags)
+{
+	return sub_write(be, W_SUB_MARK, id, flags, "mark subscription");
+}
+
+static enum mcx_err sq_sub_del(void *be, const char *id)
+{
+	return sub_write(be, W_SUB_DEL, id, 0, "delete subscription");
+}
+
+static void row_sub_view(sqlite3_stmt *s, struct store_sub *v)
+{
+	v->id = col_text(s, 0);
+	v->flags = (unsigned)sqlite3_column_int64(s, 1);
+	v->data = sqlite3_column_blob(s, 2);
+	v->len = (size_t)sqlite3_column_bytes(s, 2);
+	if (!v->data)
+		v->data = "";
+}
+
+static enum mcx_err sq_sub_get(void *be, const char *id, char **datap, size_t *lenp,
+			       unsigned *flagsp)
+{
+	struct sq *b = be;
+	struct store_sub v;
+	struct rconn *rc;
+	sqlite3_stmt *s;
+	enum mcx_err err;
+	int r;
+
+	err = rconn_get(b, R_SUB_GET, &rc, &s);
+	if (err)
+		return err;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		row_sub_view(s, &v);
+		*datap = mcx_strndup(v.data, v.len);
+		if (!*datap)
+			err = MCX_ENOMEM;
+		if (lenp)
+			*lenp = v.len;
+		if (flagsp)
+			*flagsp = v.flags;
+	} else if (r == SQLITE_DONE) {
+		err = MCX_ENOENT;
+	} else {
+		err = db_fail(b, rc->db, r, "get subscription");
+	}
+	rconn_put(b, rc, s);
+	return err;
+}
+
+static enum mcx_err sq_sub_list(void *be, bool flagged, store_sub_h *h, void *arg)
+{
+	struct sq *b = be;
+	struct store_sub v;
+	struct rconn *rc;
+	sqlite3_stmt *s;
+	enum mcx_err err;
+	int r;
+
+	err = rconn_get(b, flagged ? R_SUB_FLAGGED : R_SUB_LIST, &rc, &s);
+	if (err)
+		return err;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		row_sub_view(s, &v);
+		if (h(&v, arg))
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		err = db_fail(b, rc->db, r, "list subscriptions");
+	rconn_put(b, rc, s);
+	return err;
+}
+
 /* ---- open and close ---- */
 
 /* mkdir -p with mode 0700 for what it creates. */
@@ -1068,4 +1194,9 @@ const struct store_backend store_backend_sqlite = {
 	.user_list = sq_user_list,
 	.meta_get = sq_meta_get,
 	.meta_put = sq_meta_put,
+	.sub_put = sq_sub_put,
+	.sub_get = sq_sub_get,
+	.sub_mark = sq_sub_mark,
+	.sub_del = sq_sub_del,
+	.sub_list = sq_sub_list,
 };

@@ -367,8 +367,21 @@ static void cache_free(struct mcx_store *st)
 struct forget {
 	struct mcx_store *st;
 	long long max;
+	long long ours; /* first seq of our own group being published; else 0 */
 };
 
+static void tell_listeners(struct mcx_store *st, const struct store_change *c)
+{
+	struct listener *l;
+
+	for (l = __atomic_load_n(&st->lhead, __ATOMIC_ACQUIRE); l;
+	     l = __atomic_load_n(&l->next, __ATOMIC_ACQUIRE))
+		l->h(c, l->arg);
+}
+
+/* Another process's change (or one of our group, >= ours, which publish()
+ * tells itself): dropped from the cache, and given to the listeners, so
+ * every writer's change reaches them, in commit order. */
 static void forget_one(const struct store_change *c, void *arg)
 {
 	struct forget *fg = arg;
@@ -376,14 +389,17 @@ static void forget_one(const struct store_change *c, void *arg)
 	cache_set(fg->st, c->path, NULL);
 	if (c->seq > fg->max)
 		fg->max = c->seq;
+	if (!fg->ours || c->seq < fg->ours)
+		tell_listeners(fg->st, c);
 }
 
-/* Drops from the cache every path changed after seen_seq (some may be our
- * own commits not yet published: dropping them too is harmless). Called
- * with slock held. */
-static void forget_foreign(struct mcx_store *st)
+/* Drops from the cache every path changed after seen_seq and tells the
+ * listeners of those before ours (0: all). Called with slock held, which
+ * keeps groups (lead) out meanwhile, so nothing of ours is mistaken for
+ * another process's. */
+static void forget_foreign(struct mcx_store *st, long long ours)
 {
-	struct forget fg = { st, st->seen_seq };
+	struct forget fg = { st, st->seen_seq, ours };
 
 	if (st->ops->changes_since(st->be, st->seen_seq, forget_one, &fg)) {
 		cache_clear(st);
@@ -412,12 +428,18 @@ static void poll_foreign(struct mcx_store *st)
 	if (st->ops->last_seq(st->be, &last))
 		cache_clear(st);
 	else if (last > st->seen_seq)
-		forget_foreign(st);
+		forget_foreign(st, 0);
 	pthread_mutex_unlock(&st->slock);
 }
 
-/* Before publishing a group: a gap between seen_seq and the group's first
- * seq means another process committed in between. */
+void store_sync(struct mcx_store *st)
+{
+	__atomic_store_n(&st->next_poll, 0, __ATOMIC_RELAXED);
+	poll_foreign(st);
+}
+
+/* Before publishing a group (slock held): a gap between seen_seq and the
+ * group's first seq means another process committed in between. */
 static void catch_up(struct mcx_store *st, struct store_item **items, size_t n)
 {
 	long long first = 0, last = 0;
@@ -432,12 +454,10 @@ static void catch_up(struct mcx_store *st, struct store_item **items, size_t n)
 	}
 	if (!first)
 		return;
-	pthread_mutex_lock(&st->slock);
 	if (first > st->seen_seq + 1)
-		forget_foreign(st);
+		forget_foreign(st, first);
 	if (last > st->seen_seq)
 		st->seen_seq = last;
-	pthread_mutex_unlock(&st->slock);
 }
 
 /* ---- group commit ---- */
@@ -453,11 +473,8 @@ static void notify(struct mcx_store *st, const struct store_item *it)
 		.version = it->r->version,
 		.author = c->author ? c->author : "",
 	};
-	struct listener *l;
 
-	for (l = __atomic_load_n(&st->lhead, __ATOMIC_ACQUIRE); l;
-	     l = __atomic_load_n(&l->next, __ATOMIC_ACQUIRE))
-		l->h(&ch, l->arg);
+	tell_listeners(st, &ch);
 }
 
 /* The new version goes into the cache when it fits; otherwise (or when
@@ -497,11 +514,15 @@ static void lead(struct mcx_store *st)
 		st->qtail = NULL;
 	pthread_mutex_unlock(&st->qlock);
 
+	/* slock from the write to the last listener: a poll for other
+	 * processes' changes never sees this group half published */
+	pthread_mutex_lock(&st->slock);
 	st->ops->commit(st->be, items, n);
 	catch_up(st, items, n);
 	for (i = 0; i < n; i++)
 		if (!items[i]->err && items[i]->r->changed)
 			publish(st, items[i]);
+	pthread_mutex_unlock(&st->slock);
 
 	pthread_mutex_lock(&st->qlock);
 	for (i = 0; i < n; i++) {
@@ -779,4 +800,42 @@ enum mcx_err store_meta_put(struct mcx_store *st, const char *key,
 	if (!key || (!val && len))
 		return MCX_EINVAL;
 	return st->ops->meta_put(st->be, key, val, len);
+}
+
+/* ---- subscriptions ---- */
+
+enum mcx_err store_sub_put(struct mcx_store *st, const char *id, const void *data, size_t len)
+{
+	if (!id || !*id || (!data && len))
+		return MCX_EINVAL;
+	return st->ops->sub_put(st->be, id, data, len);
+}
+
+enum mcx_err store_sub_get(struct mcx_store *st, const char *id, char **datap, size_t *lenp,
+			   unsigned *flagsp)
+{
+	if (!id || !datap)
+		return MCX_EINVAL;
+	return st->ops->sub_get(st->be, id, datap, lenp, flagsp);
+}
+
+enum mcx_err store_sub_mark(struct mcx_store *st, const char *id, unsigned flags)
+{
+	if (!id)
+		return MCX_EINVAL;
+	return st->ops->sub_mark(st->be, id, flags);
+}
+
+enum mcx_err store_sub_del(struct mcx_store *st, const char *id)
+{
+	if (!id)
+		return MCX_EINVAL;
+	return st->ops->sub_del(st->be, id);
+}
+
+enum mcx_err store_sub_list(struct mcx_store *st, bool flagged, store_sub_h *h, void *arg)
+{
+	if (!h)
+		return MCX_EINVAL;
+	return st->ops->sub_list(st->be, flagged, h, arg);
 }

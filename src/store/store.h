@@ -137,12 +137,17 @@ MCX_WUR enum mcx_err store_history(struct mcx_store *st, const char *path,
  * must not call store_commit (deadlock) and should be quick: they delay
  * every committer of the group. store_listen may be called at any time; the
  * handler sees at least every change committed after it returns. Only this
- * store's commits are delivered, not other processes' (read those with
- * store_changes_since). The strings in c are valid during the call only. */
+ * store's commits are delivered as they happen; other processes' commits
+ * (mcx, another mcxd on the same data directory) are found and delivered,
+ * in seq order, before our next group, by a read at most poll_ms after
+ * them, or by store_sync. The strings in c are valid during the call only. */
 MCX_WUR enum mcx_err store_listen(struct mcx_store *st, store_change_h *h, void *arg);
 /* The same; the store owns arg and runs arg_free(arg) at store_close. */
 MCX_WUR enum mcx_err store_listen_owned(struct mcx_store *st, store_change_h *h, void *arg,
 					void (*arg_free)(void *));
+/* Look for other processes' commits now (drop them from the cache, give
+ * them to the listeners). Listeners may run on the calling thread. */
+void store_sync(struct mcx_store *st);
 /* Changes with seq > after, oldest first (for feeds across processes).
  * The strings in c are valid during the call only. */
 MCX_WUR enum mcx_err store_changes_since(struct mcx_store *st, long long after,
@@ -189,5 +194,35 @@ MCX_WUR enum mcx_err store_meta_get(struct mcx_store *st, const char *key,
 				    char **valp, size_t *lenp);
 MCX_WUR enum mcx_err store_meta_put(struct mcx_store *st, const char *key,
 				    const void *val, size_t len);
+
+/* ---- subscriptions (the SIP notifier's, kept across restarts) ---- */
+
+/* One row: an id, an opaque blob (the SIP layer's record) and flags the
+ * store does not interpret except that non-zero ones can be listed alone
+ * (the SIP layer: an end requested by `mcx sip end`). */
+struct store_sub {
+	const char *id;
+	const char *data;
+	size_t len;
+	unsigned flags;
+};
+
+/* Insert the row (flags 0) or replace its data, keeping its flags (a mark
+ * made meanwhile by another process survives). */
+MCX_WUR enum mcx_err store_sub_put(struct mcx_store *st, const char *id,
+				   const void *data, size_t len);
+/* *datap gets a NUL-terminated copy (mcx_free); lenp and flagsp may be
+ * NULL. MCX_ENOENT if there is no such row. */
+MCX_WUR enum mcx_err store_sub_get(struct mcx_store *st, const char *id,
+				   char **datap, size_t *lenp, unsigned *flagsp);
+/* Set a row's flags. MCX_ENOENT if there is no such row. */
+MCX_WUR enum mcx_err store_sub_mark(struct mcx_store *st, const char *id, unsigned flags);
+/* MCX_ENOENT if there is no such row. */
+MCX_WUR enum mcx_err store_sub_del(struct mcx_store *st, const char *id);
+/* Rows in id order (flagged: only those with non-zero flags); s's
+ * strings are valid during the call only; non-zero stops. */
+typedef int (store_sub_h)(const struct store_sub *s, void *arg);
+MCX_WUR enum mcx_err store_sub_list(struct mcx_store *st, bool flagged,
+				    store_sub_h *h, void *arg);
 
 #endif

@@ -88,7 +88,7 @@ def curl(d, method, sel, user="alice:alice-demo", data=None, ctype=None):
 class Sipp:
     """One SIPp run of a scenario as the UE; always stopped by stop()."""
 
-    def __init__(self, tmp, name, sip_port, token="", transport="u1"):
+    def __init__(self, tmp, name, sip_port, token="", transport="u1", keys=()):
         self.name = name
         self.msgs = os.path.join(tmp, name + transport + ".msg")
         self.errs = os.path.join(tmp, name + transport + ".err")
@@ -98,6 +98,8 @@ class Sipp:
                 "127.0.0.1:%d" % sip_port, "-key", "token", token or "none",
                 "-trace_msg", "-message_file", self.msgs, "-trace_err", "-error_file", self.errs,
                 "-timeout", "60s", "-timeout_error", "-nostdin"]
+        for k, v in keys:
+            args += ["-key", k, v]
         self.proc = subprocess.Popen(args, cwd=tmp, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

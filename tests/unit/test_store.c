@@ -823,11 +823,16 @@ static void foreign_body(struct test_ctx *t, struct fx *f)
 	struct fx other = *f;
 	struct store_result r;
 	struct store_doc *d = NULL;
-	int events = 0, ok = 0;
+	struct events e;
+	char e2[33], e3[33];
+	int ok = 0, i;
 
+	memset(&e, 0, sizeof(e));
+	etag_of("v2", 2, e2);
+	etag_of("v3", 2, e3);
 	f->o.poll_ms = 20;
 	CHECK_INT(t, fx_reopen(f), MCX_OK);
-	CHECK_INT(t, store_listen(f->st, count_change_h, &events), MCX_OK);
+	CHECK_INT(t, store_listen(f->st, event_one, &e), MCX_OK);
 	CHECK_INT(t, put(f->st, "p", "v1", NULL, &r), MCX_OK);
 	CHECK_INT(t, store_get(f->st, "p", &d), MCX_OK);
 	store_doc_deref(d);
@@ -847,9 +852,47 @@ static void foreign_body(struct test_ctx *t, struct fx *f)
 		ok += d->version == 3;
 		store_doc_deref(d);
 	}
+	/* nothing new: a sync finds nothing and tells nobody */
+	store_sync(f->st);
 	store_close(other.st);
 	CHECK_INT(t, ok, 4);
-	CHECK_INT(t, events, 2);
+	/* every writer's change reached our listener, in commit order: v1 (ours),
+	 * v2 (the other's, found before our q), q (ours), v3 (found by a read) */
+	CHECK_INT(t, e.n, 4);
+	for (i = 1; i < 4 && i < e.n; i++)
+		CHECK(t, e.seq[i] == e.seq[i - 1] + 1);
+	CHECK_STR(t, e.next[1], e2);
+	CHECK_INT(t, e.version[1], 2);
+	CHECK_STR(t, e.prev[3], e2);
+	CHECK_STR(t, e.next[3], e3);
+}
+
+/* store_sync finds another process's commit without any read or commit. */
+static void sync_body(struct test_ctx *t, struct fx *f)
+{
+	struct fx other = *f;
+	struct store_result r;
+	struct events e;
+
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(t, store_listen(f->st, event_one, &e), MCX_OK);
+	other.st = NULL;
+	CHECK_INT(t, fx_open(&other), MCX_OK);
+	CHECK_INT(t, put(other.st, "s", "x", NULL, &r), MCX_OK);
+	CHECK_INT(t, put(other.st, "s", "y", NULL, &r), MCX_OK);
+	store_close(other.st);
+	CHECK_INT(t, e.n, 0); /* poll_ms is 1 s by default: not read yet */
+	store_sync(f->st);
+	CHECK_INT(t, e.n, 2);
+	CHECK_INT(t, e.version[0], 1);
+	CHECK_INT(t, e.version[1], 2);
+	store_sync(f->st);
+	CHECK_INT(t, e.n, 2);
+}
+
+static void store_sync_foreign(struct test_ctx *t)
+{
+	with_store(t, 0, 1 << 20, sync_body);
 }
 
 static void store_foreign(struct test_ctx *t)
@@ -1164,6 +1207,7 @@ const struct test tests_store[] = {
 	{ "store_no_cache", store_no_cache, false },
 	{ "store_small_cache", store_small_cache, false },
 	{ "store_foreign", store_foreign, false },
+	{ "store_sync_foreign", store_sync_foreign, false },
 	{ "store_reopen", store_reopen, false },
 	{ "store_users", store_users, false },
 	{ "store_meta", store_meta, false },

@@ -1,0 +1,899 @@
+/* The configuration management client: configuration, the cache's state
+ * file, tokens, the document set and its conditional GETs, and what a NOTIFY
+ * does to the cached copies. The SIP side is in sub.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+
+#define LOG_MODULE "cmc"
+#include "core/log.h"
+#include "core/mem.h"
+#include "cmc/cmc_int.h"
+#include "cmc/cache.h"
+#include "cmc/notify.h"
+#include "cmc/xml.h"
+#include "xcap/etag.h"
+#include "core/banned.h"
+
+#define STATE_FILE "state.json"
+#define DEF_CLIENT "mcptt-demo-client"
+#define DEF_REDIRECT "http://127.0.0.1:8123/callback"
+
+static const char *const kind_names[] = {"profile", "ue-config", "service-config", "group"};
+
+void cmc_emit(struct mcx_cmc *c, enum mcx_cmc_ev type, const char *sel, const char *etag,
+	      const char *how, const char *detail, unsigned ms)
+{
+	struct mcx_cmc_event ev = {type, sel, etag, how, detail, ms};
+
+	if (type == MCX_CMC_EV_ERROR && detail)
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s", detail);
+	if (c->conf.event_h)
+		c->conf.event_h(&ev, c->conf.arg);
+}
+
+static enum mcx_err fail(struct mcx_cmc *c, enum mcx_err err, const char *fmt, ...)
+	MCX_PRINTF(3, 4);
+
+static enum mcx_err fail(struct mcx_cmc *c, enum mcx_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	cmc_emit(c, MCX_CMC_EV_ERROR, NULL, NULL, NULL, c->errmsg, 0);
+	return err;
+}
+
+const char *mcx_cmc_errmsg(const struct mcx_cmc *c)
+{
+	return c->errmsg[0] ? c->errmsg : "no error";
+}
+
+/* ---- the document table ---- */
+
+static struct cmc_doc *doc_find(struct mcx_cmc *c, const char *sel)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ndocs; i++)
+		if (!strcmp(c->docs[i].sel, sel))
+			return &c->docs[i];
+	return NULL;
+}
+
+static struct cmc_doc *doc_add(struct mcx_cmc *c, const char *sel, enum cmc_kind kind)
+{
+	struct cmc_doc *d = doc_find(c, sel);
+
+	if (d)
+		return d;
+	if (c->ndocs >= CMC_MAX_DOCS)
+		return NULL;
+	d = &c->docs[c->ndocs];
+	memset(d, 0, sizeof(*d));
+	d->sel = mcx_strdup(sel);
+	if (!d->sel)
+		return NULL;
+	d->kind = kind;
+	d->index = -1;
+	buf_init(&d->bytes, CMC_MAX_DOC);
+	c->ndocs++;
+	return d;
+}
+
+static void doc_drop_copy(struct cmc_doc *d)
+{
+	buf_reset(&d->bytes);
+	buf_init(&d->bytes, CMC_MAX_DOC);
+	d->etag[0] = '\0';
+}
+
+/* Replace the cached copy: file first, then memory (the state file follows). */
+static enum mcx_err doc_store(struct mcx_cmc *c, struct cmc_doc *d, const char *p, size_t n,
+			      const char *etag)
+{
+	char eb[300];
+	enum mcx_err err = cmc_cache_put(c->conf.cache_dir, d->sel, p, n, eb, sizeof(eb));
+
+	if (err)
+		return fail(c, err, "cache: %s", eb);
+	d->bytes.len = 0;
+	err = buf_add(&d->bytes, p, n);
+	if (err)
+		return fail(c, err, "cache: %s: %s", d->sel, mcx_strerror(err));
+	snprintf(d->etag, sizeof(d->etag), "%s", etag);
+	return MCX_OK;
+}
+
+/* ---- state file ---- */
+
+enum mcx_err cmc_state_save(struct mcx_cmc *c)
+{
+	json_t *j = json_object(), *docs = json_object();
+	char eb[300], *text = NULL;
+	enum mcx_err err = MCX_ENOMEM;
+	unsigned i;
+
+	if (!j || !docs)
+		goto out;
+	json_object_set_new(j, "version", json_integer(1));
+	json_object_set_new(j, "user", json_string(c->user));
+	json_object_set_new(j, "instance_id", json_string(c->conf.instance_id));
+	if (c->tok.refresh)
+		json_object_set_new(j, "refresh_token", json_string(c->tok.refresh));
+	if (c->tok.access) {
+		json_object_set_new(j, "access_token", json_string(c->tok.access));
+		json_object_set_new(j, "access_exp", json_integer(c->tok.exp));
+	}
+	json_object_set_new(j, "selected_profile", json_string(c->selected));
+	for (i = 0; i < c->ndocs; i++) {
+		const struct cmc_doc *d = &c->docs[i];
+		json_t *o;
+
+		if (!d->etag[0])
+			continue;
+		o = json_pack("{s:s, s:s, s:i}", "etag", d->etag, "kind", kind_names[d->kind],
+			      "index", d->index);
+		if (o)
+			json_object_set_new(docs, d->sel, o);
+	}
+	json_object_set(j, "docs", docs);
+	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (!text)
+		goto out;
+	err = cmc_write_atomic(c->conf.cache_dir, STATE_FILE, text, strlen(text), 0600, eb,
+			       sizeof(eb));
+	if (err)
+		fail(c, err, "cache: %s", eb);
+out:
+	if (text) {
+		memset(text, 0, strlen(text)); /* tokens */
+		free(text);
+	}
+	json_decref(docs);
+	json_decref(j);
+	return err;
+}
+
+static enum cmc_kind kind_of(const char *name)
+{
+	unsigned k;
+
+	for (k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (name && !strcmp(name, kind_names[k]))
+			return (enum cmc_kind)k;
+	return CMC_K_GROUP;
+}
+
+/* Resume from the cache: tokens, and every document whose bytes still hash
+ * to the ETag recorded (a copy that does not is dropped and fetched again). */
+static void state_load(struct mcx_cmc *c)
+{
+	struct mcx_buf b;
+	json_t *j = NULL, *docs, *v;
+	const char *sel, *s;
+	char eb[300], et[XCAP_ETAG_LEN + 1];
+
+	buf_init(&b, CMC_MAX_STATE);
+	if (cmc_read_file(c->conf.cache_dir, STATE_FILE, &b, eb, sizeof(eb)))
+		goto out;
+	j = json_loadb(b.p ? b.p : "", b.len, 0, NULL);
+	if (!j) {
+		log_warn("%s/%s is not JSON: starting without it", c->conf.cache_dir, STATE_FILE);
+		goto out;
+	}
+	s = json_string_value(json_object_get(j, "instance_id"));
+	if (s && strcmp(s, c->conf.instance_id)) {
+		log_warn("the cache belongs to UE %s, not %s: starting without it", s,
+			 c->conf.instance_id);
+		goto out;
+	}
+	s = json_string_value(json_object_get(j, "user"));
+	if (s && !c->user[0])
+		snprintf(c->user, sizeof(c->user), "%s", s);
+	if (s && strcmp(s, c->user)) {
+		log_warn("the cache belongs to %s, not %s: starting without it", s, c->user);
+		goto out;
+	}
+	s = json_string_value(json_object_get(j, "refresh_token"));
+	if (s && strlen(s) <= CMC_MAX_TOKEN)
+		c->tok.refresh = mcx_strdup(s);
+	s = json_string_value(json_object_get(j, "access_token"));
+	if (s && strlen(s) <= CMC_MAX_TOKEN) {
+		c->tok.access = mcx_strdup(s);
+		c->tok.exp = json_integer_value(json_object_get(j, "access_exp"));
+	}
+	s = json_string_value(json_object_get(j, "selected_profile"));
+	if (s)
+		snprintf(c->selected, sizeof(c->selected), "%s", s);
+	docs = json_object_get(j, "docs");
+	json_object_foreach(docs, sel, v)
+	{
+		const char *etag = json_string_value(json_object_get(v, "etag"));
+		struct cmc_doc *d;
+
+		if (!etag || strlen(sel) >= CMC_MAX_URL)
+			continue;
+		d = doc_add(c, sel, kind_of(json_string_value(json_object_get(v, "kind"))));
+		if (!d)
+			break;
+		d->index = (int)json_integer_value(json_object_get(v, "index"));
+		if (cmc_cache_get(c->conf.cache_dir, sel, &d->bytes, eb, sizeof(eb)))
+			continue;
+		xcap_etag(d->bytes.p ? d->bytes.p : "", d->bytes.len, et);
+		if (strcmp(et, etag)) {
+			log_warn("cached %s does not match its ETag: fetched again", sel);
+			doc_drop_copy(d);
+			continue;
+		}
+		snprintf(d->etag, sizeof(d->etag), "%s", etag);
+		d->wanted = true;
+	}
+out:
+	json_decref(j);
+	buf_reset(&b);
+}
+
+/* ---- configuration ---- */
+
+static const char *keep(struct mcx_cmc *c, const char *s)
+{
+	char *d;
+
+	if (!s || c->nstrs >= sizeof(c->strs) / sizeof(c->strs[0]))
+		return NULL;
+	d = mcx_strdup(s);
+	if (d)
+		c->strs[c->nstrs++] = d;
+	return d;
+}
+
+static void strip_slash(char *s)
+{
+	size_t l = strlen(s);
+
+	while (l && s[l - 1] == '/')
+		s[--l] = '\0';
+}
+
+static bool instance_ok(const char *id)
+{
+	return !strncmp(id, "urn:uuid:", 9) || !strncmp(id, "urn:gsma:imei:", 14);
+}
+
+static enum mcx_err configure(struct mcx_cmc *c, const struct mcx_cmc_conf *conf, char *eb,
+			      size_t el)
+{
+	enum mcx_err err;
+
+	if (!conf->init_xml || !conf->instance_id || !conf->cache_dir) {
+		snprintf(eb, el, "the initial configuration, the instance ID and the cache "
+				 "directory are required");
+		return MCX_EINVAL;
+	}
+	if (!instance_ok(conf->instance_id) || strlen(conf->instance_id) > 200 ||
+	    strpbrk(conf->instance_id, "/?#% ")) {
+		snprintf(eb, el, "instance ID '%.80s' is neither urn:uuid:... nor urn:gsma:imei:...",
+			 conf->instance_id);
+		return MCX_EINVAL;
+	}
+	err = cmc_initcfg_parse(&c->ic, conf->init_xml, conf->init_len, eb, el);
+	if (err)
+		return err;
+	c->conf = *conf;
+	c->conf.init_xml = NULL;
+	c->conf.password = NULL;
+	c->conf.refresh_token = NULL;
+	c->conf.instance_id = keep(c, conf->instance_id);
+	c->conf.cache_dir = keep(c, conf->cache_dir);
+	c->conf.sip_server = keep(c, conf->sip_server);
+	c->conf.sip_local = keep(c, conf->sip_local);
+	c->conf.cacert = keep(c, conf->cacert);
+	c->conf.client_id = keep(c, conf->client_id ? conf->client_id : DEF_CLIENT);
+	c->conf.redirect_uri = keep(c, conf->redirect_uri ? conf->redirect_uri : DEF_REDIRECT);
+	if (!c->conf.instance_id || !c->conf.cache_dir || !c->conf.client_id ||
+	    !c->conf.redirect_uri)
+		return MCX_ENOMEM;
+	if (!c->conf.expires)
+		c->conf.expires = CMC_DEF_EXPIRES;
+	if (!c->conf.token_margin)
+		c->conf.token_margin = CMC_DEF_MARGIN;
+	if (!c->conf.backoff_min_ms)
+		c->conf.backoff_min_ms = CMC_DEF_BACKOFF_MIN;
+	if (!c->conf.backoff_max_ms)
+		c->conf.backoff_max_ms = CMC_DEF_BACKOFF_MAX;
+	snprintf(c->root, sizeof(c->root), "%s", conf->xcap_root ? conf->xcap_root : c->ic.cms_root);
+	snprintf(c->groot, sizeof(c->groot), "%s",
+		 conf->xcap_root ? conf->xcap_root : c->ic.gms_root);
+	strip_slash(c->root);
+	strip_slash(c->groot);
+	if (conf->idms_issuer) {
+		snprintf(c->authz, sizeof(c->authz), "%s/authorize", conf->idms_issuer);
+		snprintf(c->token_url, sizeof(c->token_url), "%s/token", conf->idms_issuer);
+	} else {
+		snprintf(c->authz, sizeof(c->authz), "%s", c->ic.idms_auth);
+		snprintf(c->token_url, sizeof(c->token_url), "%s", c->ic.idms_token);
+	}
+	if (conf->user)
+		snprintf(c->user, sizeof(c->user), "%s", conf->user);
+	if (conf->password) {
+		c->password = mcx_strdup(conf->password);
+		if (!c->password)
+			return MCX_ENOMEM;
+	}
+	if (conf->refresh_token) {
+		c->tok.refresh = mcx_strdup(conf->refresh_token);
+		if (!c->tok.refresh)
+			return MCX_ENOMEM;
+	}
+	return MCX_OK;
+}
+
+enum mcx_err mcx_cmc_alloc(struct mcx_cmc **cp, const struct mcx_cmc_conf *conf, char *errbuf,
+			   size_t errlen)
+{
+	struct mcx_cmc *c = mcx_calloc(1, sizeof(*c));
+	char *given_refresh = NULL;
+	enum mcx_err err;
+
+	if (!c)
+		return MCX_ENOMEM;
+	err = configure(c, conf, errbuf, errlen);
+	if (!err)
+		err = cmc_cache_init(c->conf.cache_dir, errbuf, errlen);
+	if (!err) {
+		err = cmc_http_alloc(&c->http, c->conf.insecure, c->conf.cacert);
+		if (err)
+			snprintf(errbuf, errlen, "cannot set HTTP up");
+	}
+	if (err) {
+		mcx_cmc_free(c);
+		return err;
+	}
+	/* a refresh token given now wins over the cached one */
+	given_refresh = c->tok.refresh;
+	c->tok.refresh = NULL;
+	state_load(c);
+	if (given_refresh) {
+		cmc_tokens_clear(&c->tok);
+		c->tok.refresh = given_refresh;
+	}
+	*cp = c;
+	return MCX_OK;
+}
+
+void mcx_cmc_free(struct mcx_cmc *c)
+{
+	unsigned i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->ndocs; i++) {
+		mcx_free(c->docs[i].sel);
+		buf_reset(&c->docs[i].bytes);
+	}
+	for (i = 0; i < c->nstrs; i++)
+		mcx_free(c->strs[i]);
+	if (c->password) {
+		memset(c->password, 0, strlen(c->password));
+		mcx_free(c->password);
+	}
+	cmc_tokens_clear(&c->tok);
+	cmc_http_free(c->http);
+	mcx_free(c);
+}
+
+void mcx_cmc_stop(struct mcx_cmc *c)
+{
+	c->stop = 1;
+}
+
+/* ---- tokens ---- */
+
+static void idms_of(struct mcx_cmc *c, struct cmc_idms *i)
+{
+	i->authorize = c->authz;
+	i->token = c->token_url;
+	i->client_id = c->conf.client_id;
+	i->redirect_uri = c->conf.redirect_uri;
+}
+
+static enum mcx_err login_password(struct mcx_cmc *c)
+{
+	struct cmc_idms i;
+	char eb[600];
+	enum mcx_err err;
+
+	if (!c->user[0] || !c->password)
+		return fail(c, MCX_EAUTH, "login: no MCPTT ID and password (and no usable "
+					  "refresh token): log in with --user and a password");
+	idms_of(c, &i);
+	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "login", c->authz, 0);
+	err = cmc_login_password(c->http, &i, c->user, c->password, &c->tok, eb, sizeof(eb));
+	if (err)
+		return fail(c, err, "%s", eb);
+	cmc_emit(c, MCX_CMC_EV_LOGIN, NULL, NULL, "password", "logged in at the IdMS", 0);
+	return cmc_state_save(c);
+}
+
+enum mcx_err cmc_token_ensure(struct mcx_cmc *c, bool force_refresh)
+{
+	struct cmc_idms i;
+	char eb[600];
+	enum mcx_err err;
+
+	if (!force_refresh && c->tok.access &&
+	    c->tok.exp > (long long)time(NULL) + (long long)c->conf.token_margin)
+		return MCX_OK;
+	if (!c->tok.refresh)
+		return login_password(c);
+	idms_of(c, &i);
+	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "token-refresh", c->token_url, 0);
+	err = cmc_login_refresh(c->http, &i, c->tok.refresh, &c->tok, eb, sizeof(eb));
+	if (err == MCX_EAUTH && c->password) {
+		log_info("%s; logging in with the password", eb);
+		mcx_free(c->tok.refresh);
+		c->tok.refresh = NULL;
+		return login_password(c);
+	}
+	if (err)
+		return fail(c, err, "%s", eb);
+	cmc_emit(c, MCX_CMC_EV_LOGIN, NULL, NULL, "refresh", "access token refreshed", 0);
+	return cmc_state_save(c);
+}
+
+enum mcx_err mcx_cmc_login(struct mcx_cmc *c)
+{
+	if (c->password)
+		return login_password(c);
+	if (!c->tok.refresh)
+		return fail(c, MCX_EAUTH,
+			    "login: no password and no refresh token (give --password, "
+			    "$MCX_PASSWORD or --refresh-token)");
+	return cmc_token_ensure(c, true);
+}
+
+/* ---- fetching ---- */
+
+static const char *root_of(const struct mcx_cmc *c, enum cmc_kind k)
+{
+	return k == CMC_K_GROUP ? c->groot : c->root;
+}
+
+/* GET one document with If-None-Match; status 200/304/404 handled here,
+ * others are errors. *status gets the HTTP status. */
+static enum mcx_err fetch(struct mcx_cmc *c, struct cmc_doc *d, const char *why, long *status)
+{
+	struct cmc_http_resp r;
+	char url[CMC_MAX_URL + 200], eb[600], et[XCAP_ETAG_LEN + 1];
+	enum mcx_err err;
+	int tries;
+
+	*status = 0;
+	if ((size_t)snprintf(url, sizeof(url), "%s/%s", root_of(c, d->kind), d->sel) >=
+	    sizeof(url))
+		return fail(c, MCX_ELIMIT, "fetch %s: URL too long", d->sel);
+	cmc_http_resp_init(&r);
+	for (tries = 0; tries < 2; tries++) {
+		err = cmc_token_ensure(c, tries > 0);
+		if (err)
+			goto out;
+		err = cmc_http_get(c->http, url, c->tok.access, d->etag, &r, eb, sizeof(eb));
+		if (err) {
+			fail(c, err, "fetch %s: %s", d->sel, eb);
+			goto out;
+		}
+		if (r.status != 401)
+			break;
+	}
+	*status = r.status;
+	if (r.status == 304) {
+		cmc_emit(c, MCX_CMC_EV_UNCHANGED, d->sel, d->etag, "304", why, 0);
+	} else if (r.status == 200) {
+		const char *p = r.body.p ? r.body.p : "";
+
+		xcap_etag(p, r.body.len, et);
+		if (r.etag[0] && strcmp(r.etag, et))
+			log_warn("%s: the server's ETag %s is not the hash of the bytes %s", d->sel,
+				 r.etag, et);
+		err = doc_store(c, d, p, r.body.len, r.etag[0] ? r.etag : et);
+		if (!err)
+			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, d->etag, "fetched", why, 0);
+	} else if (r.status == 404) {
+		if (d->etag[0]) {
+			cmc_cache_remove(c->conf.cache_dir, d->sel);
+			doc_drop_copy(d);
+			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted", "404 on fetch", 0);
+		}
+	} else {
+		char said[200];
+		size_t n = r.body.len < sizeof(said) - 1 ? r.body.len : sizeof(said) - 1;
+		size_t k;
+
+		memcpy(said, r.body.p ? r.body.p : "", n);
+		said[n] = '\0';
+		for (k = 0; k < n; k++)
+			if (said[k] == '\n' || said[k] == '\r')
+				said[k] = ' ';
+		err = fail(c, r.status == 401 || r.status == 403 ? MCX_EAUTH : MCX_EIO,
+			   "fetch %s: the server answered %ld%s%s", d->sel, r.status,
+			   n ? ": " : "", said);
+	}
+out:
+	cmc_http_resp_free(&r);
+	return err;
+}
+
+/* Walk the profile's group references (MCPTTGroupInfo, ImplicitAffiliations). */
+static void groups_of(const struct cmc_doc *d, char (*ids)[512], unsigned *n, unsigned max)
+{
+	static const char *const lists[] = {"MCPTTGroupInfo", "ImplicitAffiliations"};
+	const xmlNode *on, *l, *e;
+	xmlDoc *doc = NULL;
+	char eb[200], v[512];
+	unsigned i, k;
+
+	if (!d->etag[0] || cmc_xml_parse(&doc, d->bytes.p, d->bytes.len, eb, sizeof(eb)))
+		return;
+	for (on = cmc_xml_child(xmlDocGetRootElement(doc), "OnNetwork"); on; on = cmc_xml_next(on))
+		for (i = 0; i < 2; i++)
+			for (l = cmc_xml_child(on, lists[i]); l; l = cmc_xml_next(l))
+				for (e = cmc_xml_child(l, "entry"); e; e = cmc_xml_next(e)) {
+					bool dup = false;
+
+					cmc_xml_text(cmc_xml_child(e, "uri-entry"), v, sizeof(v));
+					if (!v[0] || strpbrk(v, "/?# "))
+						continue;
+					for (k = 0; k < *n; k++)
+						dup |= !strcmp(ids[k], v);
+					if (!dup && *n < max)
+						snprintf(ids[(*n)++], 512, "%s", v);
+				}
+	xmlFreeDoc(doc);
+}
+
+static bool preselected(const struct cmc_doc *d)
+{
+	xmlDoc *doc = NULL;
+	char eb[200];
+	bool yes;
+
+	if (cmc_xml_parse(&doc, d->bytes.p, d->bytes.len, eb, sizeof(eb)))
+		return false;
+	yes = cmc_xml_child(xmlDocGetRootElement(doc), "Pre-selected-indication") != NULL;
+	xmlFreeDoc(doc);
+	return yes;
+}
+
+/* The profile in use (TS 24.484 §8.3.2): the pre-selected one, else the
+ * initial configuration's default, else the lowest index. */
+static void select_profile(struct mcx_cmc *c)
+{
+	const struct cmc_doc *low = NULL, *dflt = NULL, *pre = NULL;
+	unsigned i;
+
+	for (i = 0; i < c->ndocs; i++) {
+		const struct cmc_doc *d = &c->docs[i];
+
+		if (d->kind != CMC_K_PROFILE || !d->etag[0] || !d->wanted)
+			continue;
+		if (!pre && preselected(d))
+			pre = d;
+		if (!strcmp(c->ic.default_user, c->user) && d->index == c->ic.default_index)
+			dflt = d;
+		if (!low || d->index < low->index)
+			low = d;
+	}
+	pre = pre ? pre : dflt ? dflt : low;
+	snprintf(c->selected, sizeof(c->selected), "%s", pre ? pre->sel : "");
+}
+
+/* The group documents of every profile (GMS byGroupID view). */
+static enum mcx_err sync_groups(struct mcx_cmc *c, const char *why)
+{
+	static char ids[CMC_MAX_GROUPS][512];
+	char sel[CMC_MAX_URL];
+	unsigned n = 0, i;
+	enum mcx_err err;
+	long st;
+
+	for (i = 0; i < c->ndocs; i++)
+		if (c->docs[i].kind == CMC_K_PROFILE && c->docs[i].wanted)
+			groups_of(&c->docs[i], ids, &n, CMC_MAX_GROUPS);
+	for (i = 0; i < c->ndocs; i++)
+		if (c->docs[i].kind == CMC_K_GROUP)
+			c->docs[i].wanted = false;
+	for (i = 0; i < n; i++) {
+		struct cmc_doc *d;
+
+		snprintf(sel, sizeof(sel), "org.openmobilealliance.groups/global/byGroupID/%s",
+			 ids[i]);
+		d = doc_add(c, sel, CMC_K_GROUP);
+		if (!d)
+			return fail(c, MCX_ELIMIT, "more than %u documents", CMC_MAX_DOCS);
+		if (!d->wanted)
+			c->scope_changed = true;
+		d->wanted = true;
+		err = fetch(c, d, why, &st);
+		if (err == MCX_EAUTH && st == 403) {
+			log_warn("group %s: not readable by %s", ids[i], c->user);
+			d->wanted = false;
+			continue;
+		}
+		if (err)
+			return err;
+		if (st == 404)
+			d->wanted = false;
+	}
+	for (i = 0; i < c->ndocs; i++) {
+		struct cmc_doc *d = &c->docs[i];
+
+		if (d->kind == CMC_K_GROUP && !d->wanted && d->etag[0]) {
+			cmc_cache_remove(c->conf.cache_dir, d->sel);
+			doc_drop_copy(d);
+			c->scope_changed = true;
+			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted",
+				 "no longer named by a profile", 0);
+		}
+	}
+	return MCX_OK;
+}
+
+static enum mcx_err sync_profiles(struct mcx_cmc *c)
+{
+	char sel[CMC_MAX_URL];
+	int maxcached = -1;
+	unsigned i, k;
+	enum mcx_err err;
+	long st;
+
+	for (i = 0; i < c->ndocs; i++)
+		if (c->docs[i].kind == CMC_K_PROFILE && c->docs[i].index > maxcached)
+			maxcached = c->docs[i].index;
+	/* indexes 0, 1, ... until the first one missing past every cached one */
+	for (k = 0; k < CMC_MAX_PROFILES; k++) {
+		struct cmc_doc *d;
+
+		snprintf(sel, sizeof(sel),
+			 "org.3gpp.mcptt.user-profile/users/%s/mcptt-user-profile-%u.xml", c->user,
+			 k);
+		d = doc_add(c, sel, CMC_K_PROFILE);
+		if (!d)
+			return fail(c, MCX_ELIMIT, "more than %u documents", CMC_MAX_DOCS);
+		d->index = (int)k;
+		err = fetch(c, d, "sync", &st);
+		if (err)
+			return err;
+		d->wanted = st != 404;
+		if (st == 404 && (int)k >= maxcached)
+			break;
+	}
+	return MCX_OK;
+}
+
+static enum mcx_err sync_ueconf(struct mcx_cmc *c)
+{
+	char sel[CMC_MAX_URL];
+	struct cmc_doc *d;
+	enum mcx_err err;
+	long st;
+	unsigned i;
+
+	/* TS 24.484 §8.2.1A: the user's directory, named by the instance ID;
+	 * else the UE directory view (the organisation's document for this UE
+	 * or its default) */
+	snprintf(sel, sizeof(sel), "org.3gpp.mcptt.ue-config/users/%s/%s", c->user,
+		 c->conf.instance_id);
+	for (i = 0; i < 2; i++) {
+		d = doc_add(c, sel, CMC_K_UECONF);
+		if (!d)
+			return fail(c, MCX_ELIMIT, "more than %u documents", CMC_MAX_DOCS);
+		err = fetch(c, d, "sync", &st);
+		if (err)
+			return err;
+		d->wanted = st != 404;
+		if (d->wanted)
+			return MCX_OK;
+		snprintf(sel, sizeof(sel), "org.3gpp.mcptt.ue-config/users/%s/%s",
+			 c->conf.instance_id, c->conf.instance_id);
+	}
+	return fail(c, MCX_ENOENT, "fetch UE configuration: none for %s (404)",
+		    c->conf.instance_id);
+}
+
+enum mcx_err mcx_cmc_sync(struct mcx_cmc *c)
+{
+	struct cmc_doc *d;
+	enum mcx_err err;
+	long st;
+
+	c->errmsg[0] = '\0';
+	if (!c->user[0])
+		return fail(c, MCX_EINVAL, "sync: no MCPTT ID (give --user once; it is kept in "
+					   "the cache)");
+	err = cmc_token_ensure(c, false);
+	if (err)
+		return err;
+	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "profiles", c->root, 0);
+	err = sync_profiles(c);
+	if (err)
+		return err;
+	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "ue-config", c->root, 0);
+	err = sync_ueconf(c);
+	if (err)
+		return err;
+	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "service-config", c->root, 0);
+	d = doc_add(c, "org.3gpp.mcptt.service-config/global/service-config.xml", CMC_K_SERVICE);
+	if (!d)
+		return fail(c, MCX_ENOMEM, "out of memory");
+	err = fetch(c, d, "sync", &st);
+	if (err)
+		return err;
+	d->wanted = st != 404;
+	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "groups", c->groot, 0);
+	err = sync_groups(c, "sync");
+	if (err)
+		return err;
+	select_profile(c);
+	return cmc_state_save(c);
+}
+
+/* ---- the subscription's resource list and NOTIFYs ---- */
+
+static const char *collection_of(const struct mcx_cmc *c, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "org.3gpp.mcptt.user-profile/users/%s/", c->user);
+	return out;
+}
+
+enum mcx_err cmc_resource_list(struct mcx_cmc *c, struct mcx_buf *b)
+{
+	char coll[CMC_MAX_URL], url[CMC_MAX_URL + 200];
+	enum mcx_err err;
+	unsigned i;
+
+	err = buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+			  "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
+			  "<list>\r\n");
+	/* the profile collection, so a new profile shows up too */
+	if (!err)
+		err = buf_adds(b, "<entry uri=\"");
+	if (!err)
+		err = buf_add_xml(b, collection_of(c, coll, sizeof(coll)), strlen(coll));
+	if (!err)
+		err = buf_adds(b, "\"/>\r\n");
+	for (i = 0; !err && i < c->ndocs; i++) {
+		const struct cmc_doc *d = &c->docs[i];
+
+		if (!d->wanted || d->kind == CMC_K_PROFILE)
+			continue;
+		/* the GMS may have another root: absolute URIs then */
+		if (d->kind == CMC_K_GROUP && strcmp(c->groot, c->root))
+			snprintf(url, sizeof(url), "%s/%s", c->groot, d->sel);
+		else
+			snprintf(url, sizeof(url), "%s", d->sel);
+		err = buf_adds(b, "<entry uri=\"");
+		if (!err)
+			err = buf_add_xml(b, url, strlen(url));
+		if (!err)
+			err = buf_adds(b, "\"/>\r\n");
+	}
+	if (!err)
+		err = buf_adds(b, "</list></resource-lists>\r\n");
+	return err;
+}
+
+/* A document in the NOTIFY that the table does not have: a new profile in
+ * the collection is added; anything else is ignored. */
+static struct cmc_doc *doc_for_notify(struct mcx_cmc *c, const char *sel)
+{
+	char coll[CMC_MAX_URL];
+	struct cmc_doc *d = doc_find(c, sel);
+	const char *name;
+	unsigned idx;
+
+	if (d)
+		return d;
+	collection_of(c, coll, sizeof(coll));
+	if (strncmp(sel, coll, strlen(coll)))
+		return NULL;
+	name = sel + strlen(coll);
+	if (sscanf(name, "mcptt-user-profile-%u.xml", &idx) != 1 || strchr(name, '/'))
+		return NULL;
+	d = doc_add(c, sel, CMC_K_PROFILE);
+	if (d)
+		d->index = (int)idx;
+	return d;
+}
+
+static bool apply_one(struct mcx_cmc *c, const struct cmc_ndoc *nd, struct mcx_buf *tmp)
+{
+	struct cmc_doc *d = doc_for_notify(c, nd->sel);
+	char why[400];
+	enum cmc_action a;
+	long st;
+
+	if (!d) {
+		log_debug("NOTIFY names %s, which is not followed", nd->sel);
+		return false;
+	}
+	tmp->len = 0;
+	a = cmc_notify_decide(nd, d->bytes.p ? d->bytes.p : "", d->bytes.len, d->etag, tmp, why,
+			      sizeof(why));
+	switch (a) {
+	case CMC_KEEP:
+		return false;
+	case CMC_PATCHED:
+		if (doc_store(c, d, tmp->p, tmp->len, nd->next))
+			return false;
+		d->wanted = true;
+		cmc_emit(c, MCX_CMC_EV_DOC, d->sel, d->etag, "patched", why, 0);
+		return true;
+	case CMC_DELETE:
+		if (d->etag[0]) {
+			cmc_cache_remove(c->conf.cache_dir, d->sel);
+			doc_drop_copy(d);
+			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted", why, 0);
+		}
+		d->wanted = false;
+		return true;
+	case CMC_FETCH:
+		break;
+	}
+	/* a GET without If-None-Match: the copy is known to be stale */
+	doc_drop_copy(d);
+	if (fetch(c, d, why, &st))
+		return false;
+	d->wanted = st == 200;
+	return true;
+}
+
+void cmc_on_notify_body(struct mcx_cmc *c, const char *body, size_t len)
+{
+	struct cmc_notify *n = NULL;
+	struct mcx_buf tmp;
+	char eb[300];
+	bool changed = false, profiles = false;
+	unsigned i;
+
+	if (cmc_notify_parse(&n, body, len, eb, sizeof(eb))) {
+		cmc_emit(c, MCX_CMC_EV_ERROR, NULL, NULL, "notify", eb, 0);
+		return;
+	}
+	buf_init(&tmp, CMC_MAX_DOC);
+	for (i = 0; i < n->ndocs; i++) {
+		if (apply_one(c, &n->docs[i], &tmp)) {
+			struct cmc_doc *d = doc_find(c, n->docs[i].sel);
+
+			changed = true;
+			profiles |= d && d->kind == CMC_K_PROFILE;
+		}
+	}
+	buf_reset(&tmp);
+	cmc_notify_free(n);
+	if (profiles && sync_groups(c, "a profile changed"))
+		log_warn("%s", c->errmsg);
+	if (changed) {
+		select_profile(c);
+		if (cmc_state_save(c))
+			log_warn("%s", c->errmsg);
+	}
+	cmc_emit(c, MCX_CMC_EV_NOTIFY, NULL, NULL, changed ? "applied" : "nothing-new", NULL, 0);
+}
+
+enum mcx_err mcx_cmc_run(struct mcx_cmc *c, bool stop_on_signal)
+{
+	enum mcx_err err;
+
+	if (!c->conf.sip_server)
+		return fail(c, MCX_EINVAL, "run: no SIP server (host:port) to subscribe at");
+	err = mcx_cmc_sync(c);
+	if (err)
+		return err;
+	c->scope_changed = false;
+	return cmc_sip_run(c, stop_on_signal);
+}

@@ -1,0 +1,213 @@
+"""More of the xcap-diff notifier against a real mcxd, SIPp as the UE
+(tests/sip/subscribe_watch.xml: subscribe, answer every NOTIFY, unsubscribe
+after 6 s of quiet):
+- a change committed by another process on the data directory (the mcx
+  tool while mcxd runs) reaches the subscriber;
+- the aggregation window (sip-notify-interval) folds changes into one
+  NOTIFY, first previous-etag to last new-etag, no sooner than the window;
+- sip-max-patch: a small change carries its patch, a larger one etags only;
+- element and attribute subscriptions (RFC 5875 §4.4, §4.5): the initial
+  NOTIFY has the element (in its own namespace) and the attribute value as
+  GET gives them, a missing attribute exists="0"; a change of the element
+  is notified with its new content, a change elsewhere in the document is
+  not, an attribute's removal gives exists="0"."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(__file__))
+from mcxd import Mcxd  # noqa: E402
+import sip_subscribe as ss  # noqa: E402
+from sip_subscribe import (Sipp, curl, documents, free_udp_tcp_port, mcx,  # noqa: E402
+                           ALICE_P0, CMS, XD, MCX)
+
+UP = "{urn:3gpp:mcptt:user-profile:1.0}"
+PNAME = ALICE_P0 + "/~~/mcptt-user-profile/ProfileName"
+LANG = PNAME + "/@xml:lang"
+NOATTR = PNAME + "/@no-such-attribute"
+ALIAS = ALICE_P0 + "/~~/mcptt-user-profile/Common/UserAlias/alias-entry"
+
+
+def check(name, cond, detail=""):
+    ss.check(name, cond, detail)
+
+
+def entries(*sels):
+    return "".join('<entry uri="%s"/>' % s for s in sels)
+
+
+def watch(tmp, sport, token, sels, event="xcap-diff;diff-processing=xcap-patching"):
+    tmp = tempfile.mkdtemp(dir=tmp)     # a trace file of its own
+    return Sipp(tmp, "subscribe_watch", sport, token,
+                keys=(("entries", entries(*sels)), ("event", event)))
+
+
+def foreign_writer(d, tmp, sport, token, sipps):
+    s = watch(tmp, sport, token, [ALICE_P0])
+    sipps.append(s)
+    got = s.wait_notifies(1)
+    check("foreign_initial_notify", len(got) >= 1, s.errors())
+    if not got:
+        return
+    _, docs = documents(got[0][3])
+    path = os.path.join(tmp, "pn.xml")
+    with open(path, "w") as f:
+        f.write('<ProfileName xml:lang="en">from-the-tool</ProfileName>')
+    r = subprocess.run([MCX, "--data-dir", d.dir, "doc", "put", PNAME, path],
+                       capture_output=True, timeout=30)
+    check("foreign_mcx_put_while_mcxd_runs", r.returncode == 0, r.stderr[-300:])
+    got = s.wait_notifies(2, timeout=10)
+    check("foreign_change_notified", len(got) >= 2, s.errors())
+    if len(got) >= 2:
+        _, ch = documents(got[1][3])
+        st, etag, _ = curl(d, "GET", ALICE_P0)
+        check("foreign_change_etags", ch == {ALICE_P0: (docs[ALICE_P0][1], etag)},
+              (ch, etag))
+        check("foreign_change_has_patch", "from-the-tool" in got[1][3], got[1][3])
+    check("foreign_sipp_scenario_passes", s.wait() == 0, s.errors())
+
+
+def put_name(d, name):
+    return curl(d, "PUT", PNAME, user="admin:admin-demo", ctype="application/xcap-el+xml",
+                data='<ProfileName xml:lang="en">%s</ProfileName>' % name)
+
+
+def window(d, tmp, sport, token, sipps):
+    """With sip-notify-interval 1500 and sip-max-patch 400."""
+    s = watch(tmp, sport, token, [ALICE_P0])
+    sipps.append(s)
+    got = s.wait_notifies(1)
+    t0 = time.time()
+    check("window_initial_notify", len(got) >= 1, s.errors())
+    if not got:
+        return
+    _, docs = documents(got[0][3])
+    put_name(d, "first")
+    st, e2, out = put_name(d, "second")
+    check("window_two_quick_changes", st == 200 and e2, out[:200])
+    got = s.wait_notifies(2)
+    t1 = time.time()
+    time.sleep(0.5)
+    got = s.notifies()
+    check("window_one_notify_for_two_changes", len(got) == 2, len(got))
+    check("window_not_before_the_window", t1 - t0 >= 1.2, t1 - t0)
+    if len(got) < 2:
+        return
+    _, ch = documents(got[1][3])
+    check("window_folded_first_previous_last_new", ch == {ALICE_P0: (docs[ALICE_P0][1], e2)},
+          ch)
+    check("window_folded_patch_gives_the_last", "second" in got[1][3] and
+          "first" not in got[1][3], got[1][3])
+    # sip-max-patch 400: a small change has its patch, a large one etags only
+    time.sleep(1.6)
+    st, e3, _ = put_name(d, "third")
+    got = s.wait_notifies(3)
+    ops = len(got) >= 3 and [c for x in ET.fromstring(got[2][3]) for c in x]
+    check("max_patch_small_change_patched", ops and "third" in got[2][3], got[2:3])
+    time.sleep(1.6)
+    big = "x" * 600
+    st, e4, _ = put_name(d, big)
+    got = s.wait_notifies(4)
+    if len(got) >= 4:
+        _, ch = documents(got[3][3])
+        kids = [c for x in ET.fromstring(got[3][3]) for c in x]
+        check("max_patch_large_change_etags_only", ch == {ALICE_P0: (e3, e4)} and not kids,
+              got[3][3][:400])
+    else:
+        check("max_patch_large_change_etags_only", False, s.errors())
+    check("window_sipp_scenario_passes", s.wait() == 0, s.errors())
+
+
+def elements(d, tmp, sport, token, sipps):
+    s = watch(tmp, sport, token, [PNAME, LANG, NOATTR])
+    sipps.append(s)
+    got = s.wait_notifies(1)
+    check("element_initial_notify", len(got) >= 1, s.errors())
+    if not got:
+        return
+    root = ET.fromstring(got[0][3])
+    els = {e.get("sel"): e for e in root.findall(XD + "element")}
+    ats = {e.get("sel"): e for e in root.findall(XD + "attribute")}
+    check("element_initial_has_no_documents", not root.findall(XD + "document"), got[0][3])
+    st, _, body = curl(d, "GET", PNAME)
+    want = body.split("\r\n\r\n", 1)[-1] if "\r\n\r\n" in body else body.split("\n\n", 1)[-1]
+    e = els.get(PNAME)
+    kid = list(e)[0] if e is not None and len(e) else None
+    check("element_initial_content_in_its_namespace", kid is not None and
+          kid.tag == UP + "ProfileName" and kid.text == ET.fromstring(
+              want.replace('<ProfileName', '<ProfileName xmlns="urn:3gpp:mcptt:user-profile:1.0"', 1)).text,
+          got[0][3])
+    a = ats.get(LANG)
+    check("attribute_initial_value", a is not None and a.text == "en", got[0][3])
+    a = ats.get(NOATTR)
+    check("attribute_missing_exists_0", a is not None and a.get("exists") == "0", got[0][3])
+    put_name(d, "element-news")
+    got = s.wait_notifies(2)
+    check("element_change_notified", len(got) >= 2, s.errors())
+    if len(got) >= 2:
+        root = ET.fromstring(got[1][3])
+        els = root.findall(XD + "element")
+        check("element_change_new_content", len(els) == 1 and len(els[0]) == 1 and
+              els[0][0].text == "element-news" and els[0][0].tag == UP + "ProfileName" and
+              not root.findall(XD + "attribute"), got[1][3])
+    # a change elsewhere in the document: nothing to say about these nodes
+    st, _, out = curl(d, "PUT", ALIAS, user="admin:admin-demo", ctype="application/xcap-el+xml",
+                      data='<alias-entry index="0" xml:lang="en">Al</alias-entry>')
+    check("element_other_change_made", st == 200, out[:300])
+    time.sleep(2)
+    check("element_other_change_not_notified", len(s.notifies()) == 2,
+          [n[3][:200] for n in s.notifies()[2:]])
+    st, _, out = curl(d, "PUT", PNAME, user="admin:admin-demo", ctype="application/xcap-el+xml",
+                      data='<ProfileName>no-lang</ProfileName>')
+    got = s.wait_notifies(3)
+    if len(got) >= 3:
+        root = ET.fromstring(got[2][3])
+        ats = {e.get("sel"): e for e in root.findall(XD + "attribute")}
+        check("attribute_removed_exists_0", LANG in ats and ats[LANG].get("exists") == "0" and
+              NOATTR not in ats and len(root.findall(XD + "element")) == 1, got[2][3])
+    else:
+        check("attribute_removed_exists_0", False, s.errors())
+    check("element_sipp_scenario_passes", s.wait() == 0, s.errors())
+
+
+def main():
+    if not shutil.which("sipp"):
+        print("sipp is not installed (Debian package sip-tester)")
+        print("sip more: 0 passed, 1 failed")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="mcx-sip2-")
+    key = os.path.join(tmp, "k.pem")
+    mcx("token", "keygen", "--out", key)
+    jwks = os.path.join(tmp, "jwks.json")
+    with open(jwks, "w") as f:
+        f.write(mcx("token", "jwks", "--key", key, "--kid", "k1"))
+    token = mcx("token", "sign", "--key", key, "--kid", "k1", "--mcptt-id",
+                "sip:alice@example.org", "--scope", "openid " + CMS, "--ttl", "3600")
+    sipps = []
+    for label, extra, tests in (
+            ("a", ["--sip-poll-ms", "200"], (foreign_writer, elements)),
+            ("b", ["--sip-notify-interval", "1500", "--sip-max-patch", "400"], (window,))):
+        sport = free_udp_tcp_port()
+        d = Mcxd("--jwks-file", jwks, "--sip", "yes", "--sip-listen", "127.0.0.1:%d" % sport,
+                 "--log-level", "info", *extra)
+        try:
+            d.start()
+            for t in tests:
+                t(d, tmp, sport, token, sipps)
+        finally:
+            for s in sipps:
+                s.stop()
+            code, err = d.stop()
+            d.cleanup()
+            check("clean_exit_" + label, code == 0, err[-800:])
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("sip more: %d passed, %d failed" % (ss.passed, ss.failed))
+    return 1 if ss.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
