@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -101,7 +102,8 @@ struct msg {
 };
 
 struct stats {
-	unsigned ok, failed, timeouts, refused[7]; /* refused by class 3xx..6xx */
+	unsigned ok, failed, refused[7]; /* refused by class 3xx..6xx */
+	unsigned no_response, no_notify; /* gave up: no final response / no NOTIFY after the 200 */
 	unsigned rexmit_notify, rexmit_resp, bad, unknown, send_err, terminated;
 	unsigned other_etag, bad_prev;
 };
@@ -168,8 +170,8 @@ static void usage(FILE *f)
 	    "\n"
 	    "  -n, --subscribers N   subscriptions (default 1000)\n"
 	    "  -k, --sockets K       UDP sockets they are spread over (default 8)\n"
-	    "  -r, --rate R          SUBSCRIBEs per second, 0 = no limit (default 5000)\n"
-	    "  -w, --window W        most SUBSCRIBEs awaiting their 200 and NOTIFY (default 1000)\n"
+	    "  -r, --rate R          SUBSCRIBEs per second, 0 = no limit (default 2000)\n"
+	    "  -w, --window W        most SUBSCRIBEs awaiting their 200 and NOTIFY (default 200)\n"
 	    "      --bind IP         local address (default 127.0.0.1)\n"
 	    "      --users LIST      comma-separated subscriber URIs, used in turn\n"
 	    "                        (default sip:alice..erin@example.org)\n"
@@ -248,8 +250,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	o->uri = "/xcap-root/org.3gpp.mcptt.service-config/global/service-config.xml";
 	o->n = 1000;
 	o->k = 8;
-	o->rate = 5000;
-	o->window = 1000;
+	o->rate = 2000;
+	o->window = 200;
 	o->expires = 3600;
 	o->timeout = 120;
 	o->settle = 5;
@@ -377,6 +379,37 @@ static void open_sockets(struct load *L)
 	}
 	fprintf(stderr, "sipload: %u UDP sockets on %s, receive buffer %d bytes each\n", L->o.k,
 		L->o.bind, rcv);
+}
+
+/* Datagrams the kernel dropped at our sockets (receive buffer full): the
+ * last column of /proc/self/net/udp, whose lines are bounded by the kernel. */
+static unsigned long own_drops(const struct load *L)
+{
+	char line[512];
+	unsigned long total = 0, drops;
+	unsigned port, i;
+	FILE *f = fopen("/proc/self/net/udp", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		const char *last, *colon = strchr(line, ':');
+
+		while (n && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		last = strrchr(line, ' ');
+
+		if (!colon || !(colon = strchr(colon + 1, ':')) ||
+		    sscanf(colon + 1, "%x", &port) != 1 || !last)
+			continue;
+		drops = strtoul(last + 1, NULL, 10);
+		for (i = 0; i < L->o.k; i++)
+			if (L->port[i] == port)
+				total += drops;
+	}
+	fclose(f);
+	return total;
 }
 
 /* ---- parsing (bounded; only what this exchange needs) ---- */
@@ -795,11 +828,11 @@ static void scan(struct load *L, double t)
 			continue;
 		if (s->flags & SUB_RESP) {
 			if (t - s->t_sent >= NOTIFY_WAIT) {
-				L->st.timeouts++;
+				L->st.no_notify++;
 				fail(L, s);
 			}
 		} else if (s->tries >= TX_TRIES) {
-			L->st.timeouts++;
+			L->st.no_response++;
 			fail(L, s);
 		} else {
 			send_subscribe(L, i);
@@ -820,7 +853,7 @@ static double phase(struct load *L, uint32_t cseq)
 		L->s[i].tries = 0;
 		live += !(L->s[i].flags & SUB_FAILED);
 	}
-	L->st.ok = L->st.failed = L->st.timeouts = 0;
+	L->st.ok = L->st.failed = L->st.no_response = L->st.no_notify = 0;
 	memset(L->st.refused, 0, sizeof(L->st.refused));
 	while (L->done < live && !stop) {
 		t = now();
@@ -932,10 +965,10 @@ static void report_subscribe(const struct load *L, const char *what, double secs
 {
 	const struct stats *st = &L->st;
 
-	printf("%s: n=%u ok=%u failed=%u timeouts=%u 3xx=%u 4xx=%u 5xx=%u 6xx=%u "
+	printf("%s: n=%u ok=%u failed=%u no_response=%u no_notify=%u 3xx=%u 4xx=%u 5xx=%u 6xx=%u "
 	       "seconds=%.3f rate=%.0f retransmissions=%u\n",
-	       what, L->o.n, st->ok, st->failed, st->timeouts, st->refused[3], st->refused[4],
-	       st->refused[5], st->refused[6], secs, secs > 0 ? st->ok / secs : 0,
+	       what, L->o.n, st->ok, st->failed, st->no_response, st->no_notify, st->refused[3],
+	       st->refused[4], st->refused[5], st->refused[6], secs, secs > 0 ? st->ok / secs : 0,
 	       st->rexmit_notify + st->rexmit_resp);
 	fflush(stdout);
 }
@@ -1055,6 +1088,7 @@ static void build_body(struct load *L)
 int main(int argc, char **argv)
 {
 	static struct load L;
+	struct rusage ru;
 	double secs;
 	unsigned live;
 	int rc = 0;
@@ -1087,10 +1121,13 @@ int main(int argc, char **argv)
 		if (L.st.ok != live)
 			rc = 1;
 	}
+	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr,
 		"sipload: unparsed datagrams %u, unknown dialogs %u, send errors %u, "
-		"terminated NOTIFYs %u\n",
-		L.st.bad, L.st.unknown, L.st.send_err, L.st.terminated);
+		"terminated NOTIFYs %u, dropped at our sockets %lu, CPU %.2f s user %.2f s sys\n",
+		L.st.bad, L.st.unknown, L.st.send_err, L.st.terminated, own_drops(&L),
+		(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 	free(L.s);
 	return stop ? 2 : rc;
 }

@@ -42,8 +42,11 @@ suite() {  # build-dir bin-dir label
   count "idms login in a browser$tag" "$log/browser$tag" $?
   MCX_BIN=$bin python3 tests/live/sip_subscribe.py > "$log/sip$tag" 2>&1
   count "sip subscribe/notify$tag" "$log/sip$tag" $?
+  MCX_BIN=$bin python3 tests/live/cmc.py > "$log/cmc$tag" 2>&1; count "cmc client$tag" "$log/cmc$tag" $?
   MCX_BIN=$bin python3 tests/live/sip_more.py > "$log/sip2$tag" 2>&1
   count "sip: other writers, window, elements$tag" "$log/sip2$tag" $?
+  MCX_BIN=$bin python3 tests/live/sip_restart.py > "$log/siprestart$tag" 2>&1; count "sip: restart, mcx sip$tag" "$log/siprestart$tag" $?
+  MCX_BIN=$bin python3 tests/live/dm_server.py > "$log/dmserver$tag" 2>&1; count "dm server: offline, bootstrap, gen, push$tag" "$log/dmserver$tag" $?
 }
 
 make -j2 all >"$log/build" 2>&1 || { cat "$log/build"; echo "0 passed, 1 failed"; exit 1; }

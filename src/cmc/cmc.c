@@ -28,7 +28,7 @@ void cmc_emit(struct mcx_cmc *c, enum mcx_cmc_ev type, const char *sel, const ch
 {
 	struct mcx_cmc_event ev = {type, sel, etag, how, detail, ms};
 
-	if (type == MCX_CMC_EV_ERROR && detail)
+	if (type == MCX_CMC_EV_ERROR && detail && detail != c->errmsg)
 		snprintf(c->errmsg, sizeof(c->errmsg), "%s", detail);
 	if (c->conf.event_h)
 		c->conf.event_h(&ev, c->conf.arg);
@@ -128,6 +128,7 @@ enum mcx_err cmc_state_save(struct mcx_cmc *c)
 	if (c->tok.access) {
 		json_object_set_new(j, "access_token", json_string(c->tok.access));
 		json_object_set_new(j, "access_exp", json_integer(c->tok.exp));
+		json_object_set_new(j, "access_iat", json_integer(c->tok.iat));
 	}
 	json_object_set_new(j, "selected_profile", json_string(c->selected));
 	for (i = 0; i < c->ndocs; i++) {
@@ -206,6 +207,7 @@ static void state_load(struct mcx_cmc *c)
 	if (s && strlen(s) <= CMC_MAX_TOKEN) {
 		c->tok.access = mcx_strdup(s);
 		c->tok.exp = json_integer_value(json_object_get(j, "access_exp"));
+		c->tok.iat = json_integer_value(json_object_get(j, "access_iat"));
 	}
 	s = json_string_value(json_object_get(j, "selected_profile"));
 	if (s)
@@ -333,23 +335,88 @@ static enum mcx_err configure(struct mcx_cmc *c, const struct mcx_cmc_conf *conf
 	return MCX_OK;
 }
 
+/* A string member of the state file without loading the rest. */
+static char *state_peek(const char *dir, const char *key)
+{
+	struct mcx_buf b;
+	json_t *j;
+	char eb[300], *v = NULL;
+
+	buf_init(&b, CMC_MAX_STATE);
+	if (!cmc_read_file(dir, STATE_FILE, &b, eb, sizeof(eb)) &&
+	    (j = json_loadb(b.p ? b.p : "", b.len, 0, NULL))) {
+		const char *s = json_string_value(json_object_get(j, key));
+
+		v = s ? mcx_strdup(s) : NULL;
+		json_decref(j);
+	}
+	buf_reset(&b);
+	return v;
+}
+
+#define INIT_FILE "init.xml"
+
+/* The initial configuration and the instance ID, given now or kept in the
+ * cache by an earlier run. */
+static enum mcx_err from_cache(struct mcx_cmc_conf *cf, struct mcx_buf *init, char **iid,
+			       char *eb, size_t el)
+{
+	enum mcx_err err;
+
+	if (!cf->init_xml) {
+		err = cmc_read_file(cf->cache_dir, INIT_FILE, init, eb, el);
+		if (err) {
+			snprintf(eb, el, "no UE initial configuration: give one (--init FILE); "
+					 "the cache %s has none yet", cf->cache_dir);
+			return err;
+		}
+		cf->init_xml = init->p ? init->p : "";
+		cf->init_len = init->len;
+	}
+	if (!cf->instance_id) {
+		*iid = state_peek(cf->cache_dir, "instance_id");
+		if (!*iid) {
+			snprintf(eb, el, "no instance ID: give the UE's (--instance-id "
+					 "urn:uuid:... or urn:gsma:imei:...)");
+			return MCX_EINVAL;
+		}
+		cf->instance_id = *iid;
+	}
+	return MCX_OK;
+}
+
 enum mcx_err mcx_cmc_alloc(struct mcx_cmc **cp, const struct mcx_cmc_conf *conf, char *errbuf,
 			   size_t errlen)
 {
-	struct mcx_cmc *c = mcx_calloc(1, sizeof(*c));
-	char *given_refresh = NULL;
+	struct mcx_cmc *c;
+	struct mcx_cmc_conf cf = *conf;
+	struct mcx_buf init;
+	char *given_refresh = NULL, *iid = NULL;
 	enum mcx_err err;
 
+	if (!conf->cache_dir) {
+		snprintf(errbuf, errlen, "a cache directory is required");
+		return MCX_EINVAL;
+	}
+	c = mcx_calloc(1, sizeof(*c));
 	if (!c)
 		return MCX_ENOMEM;
-	err = configure(c, conf, errbuf, errlen);
+	buf_init(&init, CMC_MAX_INIT);
+	err = cmc_cache_init(conf->cache_dir, errbuf, errlen);
 	if (!err)
-		err = cmc_cache_init(c->conf.cache_dir, errbuf, errlen);
+		err = from_cache(&cf, &init, &iid, errbuf, errlen);
+	if (!err)
+		err = configure(c, &cf, errbuf, errlen);
+	if (!err && conf->init_xml)
+		err = cmc_write_atomic(c->conf.cache_dir, INIT_FILE, conf->init_xml, conf->init_len,
+				       0600, errbuf, errlen);
 	if (!err) {
 		err = cmc_http_alloc(&c->http, c->conf.insecure, c->conf.cacert);
 		if (err)
 			snprintf(errbuf, errlen, "cannot set HTTP up");
 	}
+	buf_reset(&init);
+	mcx_free(iid);
 	if (err) {
 		mcx_cmc_free(c);
 		return err;
@@ -420,14 +487,21 @@ static enum mcx_err login_password(struct mcx_cmc *c)
 	return cmc_state_save(c);
 }
 
+long long cmc_token_margin(const struct mcx_cmc *c)
+{
+	long long life = c->tok.exp - c->tok.iat, m = (long long)c->conf.token_margin;
+
+	/* a short-lived token is renewed a third of its life before it ends */
+	return life > 0 && m > life / 3 ? life / 3 : m;
+}
+
 enum mcx_err cmc_token_ensure(struct mcx_cmc *c, bool force_refresh)
 {
 	struct cmc_idms i;
 	char eb[600];
 	enum mcx_err err;
 
-	if (!force_refresh && c->tok.access &&
-	    c->tok.exp > (long long)time(NULL) + (long long)c->conf.token_margin)
+	if (!force_refresh && c->tok.access && c->tok.exp > (long long)time(NULL) + cmc_token_margin(c))
 		return MCX_OK;
 	if (!c->tok.refresh)
 		return login_password(c);
@@ -592,11 +666,12 @@ static void select_profile(struct mcx_cmc *c)
 	snprintf(c->selected, sizeof(c->selected), "%s", pre ? pre->sel : "");
 }
 
-/* The group documents of every profile (GMS byGroupID view). */
-static enum mcx_err sync_groups(struct mcx_cmc *c, const char *why)
+/* The group documents of every profile (GMS byGroupID view); refetch: also
+ * GET (conditionally) those followed already. */
+static enum mcx_err sync_groups(struct mcx_cmc *c, const char *why, bool refetch)
 {
-	static char ids[CMC_MAX_GROUPS][512];
-	char sel[CMC_MAX_URL];
+	char ids[CMC_MAX_GROUPS][512], sel[CMC_MAX_URL];
+	bool was[CMC_MAX_DOCS] = {false};
 	unsigned n = 0, i;
 	enum mcx_err err;
 	long st;
@@ -604,18 +679,25 @@ static enum mcx_err sync_groups(struct mcx_cmc *c, const char *why)
 	for (i = 0; i < c->ndocs; i++)
 		if (c->docs[i].kind == CMC_K_PROFILE && c->docs[i].wanted)
 			groups_of(&c->docs[i], ids, &n, CMC_MAX_GROUPS);
-	for (i = 0; i < c->ndocs; i++)
+	for (i = 0; i < c->ndocs; i++) {
+		was[i] = c->docs[i].wanted;
 		if (c->docs[i].kind == CMC_K_GROUP)
 			c->docs[i].wanted = false;
+	}
 	for (i = 0; i < n; i++) {
 		struct cmc_doc *d;
 
-		snprintf(sel, sizeof(sel), "org.openmobilealliance.groups/global/byGroupID/%s",
+		snprintf(sel, sizeof(sel), "org.openmobilealliance.groups/global/byGroupID/%.511s",
 			 ids[i]);
 		d = doc_add(c, sel, CMC_K_GROUP);
 		if (!d)
 			return fail(c, MCX_ELIMIT, "more than %u documents", CMC_MAX_DOCS);
-		if (!d->wanted)
+		if ((unsigned)(d - c->docs) < CMC_MAX_DOCS && was[d - c->docs] && d->etag[0] &&
+		    !refetch) {
+			d->wanted = true;
+			continue; /* followed by the subscription already */
+		}
+		if ((unsigned)(d - c->docs) >= CMC_MAX_DOCS || !was[d - c->docs])
 			c->scope_changed = true;
 		d->wanted = true;
 		err = fetch(c, d, why, &st);
@@ -632,10 +714,11 @@ static enum mcx_err sync_groups(struct mcx_cmc *c, const char *why)
 	for (i = 0; i < c->ndocs; i++) {
 		struct cmc_doc *d = &c->docs[i];
 
+		if (d->kind == CMC_K_GROUP && !d->wanted && was[i])
+			c->scope_changed = true;
 		if (d->kind == CMC_K_GROUP && !d->wanted && d->etag[0]) {
 			cmc_cache_remove(c->conf.cache_dir, d->sel);
 			doc_drop_copy(d);
-			c->scope_changed = true;
 			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted",
 				 "no longer named by a profile", 0);
 		}
@@ -735,7 +818,7 @@ enum mcx_err mcx_cmc_sync(struct mcx_cmc *c)
 		return err;
 	d->wanted = st != 404;
 	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "groups", c->groot, 0);
-	err = sync_groups(c, "sync");
+	err = sync_groups(c, "sync", true);
 	if (err)
 		return err;
 	select_profile(c);
@@ -760,10 +843,11 @@ enum mcx_err cmc_resource_list(struct mcx_cmc *c, struct mcx_buf *b)
 			  "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
 			  "<list>\r\n");
 	/* the profile collection, so a new profile shows up too */
+	collection_of(c, coll, sizeof(coll));
 	if (!err)
 		err = buf_adds(b, "<entry uri=\"");
 	if (!err)
-		err = buf_add_xml(b, collection_of(c, coll, sizeof(coll)), strlen(coll));
+		err = buf_add_xml(b, coll, strlen(coll));
 	if (!err)
 		err = buf_adds(b, "\"/>\r\n");
 	for (i = 0; !err && i < c->ndocs; i++) {
@@ -875,7 +959,7 @@ void cmc_on_notify_body(struct mcx_cmc *c, const char *body, size_t len)
 	}
 	buf_reset(&tmp);
 	cmc_notify_free(n);
-	if (profiles && sync_groups(c, "a profile changed"))
+	if (profiles && sync_groups(c, "a profile changed", false))
 		log_warn("%s", c->errmsg);
 	if (changed) {
 		select_profile(c);

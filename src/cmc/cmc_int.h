@@ -52,6 +52,8 @@ struct mcx_cmc {
 /* Emit an event to the application. */
 void cmc_emit(struct mcx_cmc *c, enum mcx_cmc_ev type, const char *sel, const char *etag,
 	      const char *how, const char *detail, unsigned ms);
+/* Seconds before exp at which the access token is renewed. */
+long long cmc_token_margin(const struct mcx_cmc *c);
 /* A valid access token (refreshing or logging in when needed). */
 MCX_WUR enum mcx_err cmc_token_ensure(struct mcx_cmc *c, bool force_refresh);
 /* Process one NOTIFY body (after the 200 went out). */

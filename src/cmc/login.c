@@ -109,7 +109,8 @@ static enum mcx_err token_answer(const struct cmc_http_resp *r, struct cmc_token
 	cmc_tokens_clear(t);
 	t->access = mcx_strdup(acc);
 	t->refresh = ref ? mcx_strdup(ref) : NULL;
-	t->exp = (long long)time(NULL) + (ttl > 0 ? (long long)ttl : 60);
+	t->iat = (long long)time(NULL);
+	t->exp = t->iat + (ttl > 0 ? (long long)ttl : 60);
 	if (!t->access || (ref && !t->refresh)) {
 		cmc_tokens_clear(t);
 		snprintf(eb, el, "out of memory");

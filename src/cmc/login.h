@@ -17,6 +17,7 @@ struct cmc_tokens {
 	char *access;        /* JWT */
 	char *refresh;       /* rotated at every refresh */
 	long long exp;       /* absolute expiry of the access token (unix s) */
+	long long iat;       /* when it was obtained */
 };
 
 struct cmc_idms {

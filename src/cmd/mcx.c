@@ -22,6 +22,7 @@ static void usage(FILE *f)
 		"  userdb pull|update|watch ...           the MCPTT user database (TS 29.283 role)\n"
 		"  token keygen|jwks|sign|verify ...      signing keys and access tokens (testing)\n"
 		"  idms rotate-keys|client add|password   the identity management server's data\n"
+		"  sip list|show|end ...                  the SIP notifier's subscriptions (data directory)\n"
 		"\n"
 		"global options:\n"
 		"  --data-dir DIR     the daemon's data directory (default ./var)\n"

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "cmd/mcx.h"
+#include "cmd/mcx_doc_edit.h"
 #include "core/buf.h"
 #include "xcap/uri.h"
 #include "core/mem.h"
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 		"  list [PREFIX]                   current documents (data directory)\n"
 		"  history PATH                    versions, newest first (data directory)\n"
 		"  rollback PATH VERSION           make an old version current again (data directory)\n"
+		"  edit PATH                       open it in $EDITOR, PUT it back with If-Match (--server)\n"
 		"PATH is relative to the XCAP root, e.g.\n"
 		"  resource-lists/users/sip:alice@example.org/index\n"
 		"  'resource-lists/users/sip:alice@example.org/index/~~/resource-lists/list[@name=\"friends\"]'\n"
@@ -309,6 +311,8 @@ int cmd_doc(struct mcx_ctx *x, int argc, char **argv)
 		}
 		return 0;
 	}
+	if (!strcmp(sub, "edit"))
+		return mcx_doc_edit(x, argv[2]);
 	if (!strcmp(sub, "rollback") && argc >= 4)
 		return x->server ? 2 : rollback(x, argv[2], argv[3]);
 	if (!strcmp(sub, "put") && argc >= 4) {

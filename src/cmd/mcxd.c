@@ -307,6 +307,14 @@ static int start_sip(struct mcx_config *cfg, struct xcap_handler *h, struct mcx_
 	sc.max_body = c->max_body;
 	sc.max_pending = (size_t)c->max_pending;
 	sc.queue_max = (size_t)c->queue_max;
+	sc.tls_listen = c->tls_listen;
+	sc.tls_cert = *c->tls_cert ? c->tls_cert : cfg->http.tls_cert;
+	sc.tls_key = *c->tls_key ? c->tls_key : cfg->http.tls_key;
+	if (*c->tls_listen && (!sc.tls_cert || !*sc.tls_cert || !sc.tls_key || !*sc.tls_key)) {
+		log_err("sip-tls-listen needs a certificate and key: sip-tls-cert and sip-tls-key "
+			"(or tls-cert and tls-key)");
+		return -1;
+	}
 	sc.notify_interval_ms = (uint32_t)c->notify_interval_ms;
 	sc.max_patch = c->max_patch;
 	sc.poll_ms = (uint32_t)c->poll_ms;

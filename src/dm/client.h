@@ -15,6 +15,7 @@
 #include "mcx/mcx.h"
 #include "core/buf.h"
 #include "dm/auth.h"
+#include "dm/limits.h"
 #include "dm/tree.h"
 
 /* Bounds of a session (all in struct dm_client_conf). */
@@ -107,11 +108,28 @@ struct dm_session_stats {
 	bool server_authenticated;
 };
 void dm_session_stats(const struct dm_session *s, struct dm_session_stats *st);
+const struct dm_client_conf *dm_session_conf(const struct dm_session *s);
 
 /* Run a whole session over HTTP (libcurl): POST each message, feed each
  * answer. The tree is saved to dir (if not NULL) after every message from
  * the server and at the end. errbuf says which step failed. */
 MCX_WUR enum mcx_err dm_client_run(struct dm_session *s, struct dm_tree *t, const char *dir,
 				   char *errbuf, size_t errlen);
+
+/* One HTTP exchange (libcurl): POST body (or GET when body is NULL) to url
+ * with Content-Type ctype and x-syncml-hmac hmac (either may be NULL); the
+ * answer's body (at most max bytes), Content-Type and x-syncml-hmac are
+ * returned. MCX_EIO with errbuf on a transport failure or a non-2xx HTTP
+ * status (*http says which). */
+struct dm_http_resp {
+	struct mcx_buf body;
+	char ctype[DM_BOOT_CTYPE_MAX + 1];
+	char hmac[DM_HMAC_HDR_MAX + 1];
+	long http;
+};
+MCX_WUR enum mcx_err dm_http(const char *url, const void *body, size_t len, const char *ctype,
+			     const char *hmac, long timeout, size_t max, struct dm_http_resp *r,
+			     char *errbuf, size_t errlen);
+void dm_http_resp_free(struct dm_http_resp *r);
 
 #endif

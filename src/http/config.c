@@ -156,6 +156,12 @@ static const struct conf_def sip_defs[] = {
 	{ "sip-queue-max", CONF_INT, P(queue_max), "100000", 16, 100000000,
 	  "committed changes queued for the SIP thread; beyond, every subscription gets a "
 	  "full-state NOTIFY" },
+	{ "sip-tls-listen", CONF_STR, P(tls_listen), "", 0, 0,
+	  "address:port of a SIP over TLS listener (RFC 3261 §26, sips: dialogs); empty: none" },
+	{ "sip-tls-cert", CONF_STR, P(tls_cert), "", 0, 0,
+	  "PEM certificate (chain) of the SIP TLS listener; empty: the HTTP tls-cert" },
+	{ "sip-tls-key", CONF_STR, P(tls_key), "", 0, 0,
+	  "PEM private key of the SIP TLS listener; empty: the HTTP tls-key" },
 	{ "sip-notify-interval", CONF_INT, P(notify_interval_ms), "0", 0, 3600000,
 	  "aggregation window, milliseconds: shortest time between two NOTIFYs of one "
 	  "subscription; changes meanwhile are folded into the next one (0: send at once)" },

@@ -64,6 +64,8 @@ struct sip_conf_src {
 	size_t max_body;
 	long long max_pending;
 	long long queue_max;
+	char *tls_listen;             /* SIP over TLS ("" = none) */
+	char *tls_cert, *tls_key;     /* "" = the HTTP ones */
 	long long notify_interval_ms; /* aggregation window */
 	size_t max_patch;             /* patch bytes in one NOTIFY document */
 	long long poll_ms;            /* other processes' changes */

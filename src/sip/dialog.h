@@ -58,7 +58,7 @@ struct dlg_target {
 	struct sip_bytes ruri;	/* the Request-URI */
 	struct sip_bytes hop;	/* the URI of the next hop: first route entry, else the target */
 	struct sip_bytes route; /* Route header entries ("" none) */
-	struct sip_bytes tail;	/* strict routing: the target as the last Route entry; else p NULL */
+	struct sip_bytes tail; /* strict routing: the target as the last Route entry; else p NULL */
 };
 /* Loose routing (the first route entry has ;lr) or none: the target is the
  * Request-URI and the route set goes in Route. Strict routing: the first

@@ -10,11 +10,11 @@
 
 /* Field names of the dialog object, in enum sip_dlg_field order. */
 static const char *const dlg_names[DLG_NFIELDS] = {
-	"call-id", "local-tag", "remote-tag", "local-uri", "remote-uri", "remote-target", "route",
+    "call-id", "local-tag", "remote-tag", "local-uri", "remote-uri", "remote-target", "route",
 };
 
 static const char *const reasons[] = {
-	NULL, "deactivated", "probation", "rejected", "timeout", "giveup", "noresource", "invariant",
+    NULL, "deactivated", "probation", "rejected", "timeout", "giveup", "noresource", "invariant",
 };
 #define NREASONS (sizeof(reasons) / sizeof(reasons[0]))
 
@@ -150,8 +150,7 @@ static const char *get_str(json_t *o, const char *key, size_t max, enum mcx_err 
 	return s;
 }
 
-static long long get_int(json_t *o, const char *key, long long lo, long long hi,
-			 enum mcx_err *err)
+static long long get_int(json_t *o, const char *key, long long lo, long long hi, enum mcx_err *err)
 {
 	json_t *v = json_object_get(o, key);
 	long long n = json_is_integer(v) ? (long long)json_integer_value(v) : lo - 1;
@@ -240,7 +239,7 @@ static enum mcx_err event_from(struct sip_event *ev, json_t *o)
 		return err;
 	snprintf(ev->id, sizeof(ev->id), "%s", id);
 	ev->mode = !strcmp(mode, "xcap-patching") ? SIP_DIFF_XCAP_PATCHING
-		   : !strcmp(mode, "aggregate")   ? SIP_DIFF_AGGREGATE
+		   : !strcmp(mode, "aggregate")	  ? SIP_DIFF_AGGREGATE
 						  : SIP_DIFF_NO_PATCHING;
 	return MCX_OK;
 }

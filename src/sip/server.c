@@ -1,5 +1,6 @@
 /* The SIP role: libre's stack and event loop on a thread of their own,
  * SUBSCRIBE dispatch, and committed changes fanned out to subscriptions. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "sip/persist.h"
 #include "sip/scope.h"
 #include "sip/subscription.h"
+#include "sip/patchmemo.h"
 #include "store/store.h"
 
 enum { MQ_STOP = 1, MQ_CHANGES = 2 };
@@ -41,6 +43,7 @@ struct sip_server {
 	struct sip_lsnr *lsnr;
 	struct mqueue *mq;
 	struct tmr poll; /* other processes' commits (store_sync) */
+	struct tls *tls; /* the TLS listener's certificate; NULL when none */
 	struct tmr admin; /* stored subscriptions: restore, then ends marked by mcx sip end */
 };
 
@@ -321,6 +324,77 @@ static void re_log(int level, const char *p, size_t len, void *arg)
 		log_debug("libre: %.*s", (int)len, p);
 }
 
+/* A whole PEM file, NUL-terminated, in *out (mem_deref it); 1 MiB at most. */
+static int pem_read(const char *path, struct mbuf **out)
+{
+	FILE *f = fopen(path, "rb");
+	struct mbuf *mb;
+	uint8_t chunk[4096];
+	size_t n;
+	int err = 0;
+
+	if (!f)
+		return errno;
+	mb = mbuf_alloc(sizeof(chunk));
+	if (!mb)
+		err = ENOMEM;
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		err = mb->end + n > (1u << 20) ? EFBIG : mbuf_write_mem(mb, chunk, n);
+	if (!err && ferror(f))
+		err = EIO;
+	fclose(f);
+	if (err) {
+		mem_deref(mb);
+		return err;
+	}
+	*out = mb;
+	return 0;
+}
+
+/* SIP over TLS on sip-tls-listen with the configured certificate and key. */
+static int add_tls(struct sip_server *s)
+{
+	struct mbuf *cert = NULL, *key = NULL;
+	struct sa laddr;
+	int err;
+
+	err = sa_decode(&laddr, s->conf.tls_listen, strlen(s->conf.tls_listen));
+	if (err) {
+		snprintf(s->err, sizeof(s->err), "sip-tls-listen: '%s' is not address:port",
+			 s->conf.tls_listen);
+		return err;
+	}
+	err = pem_read(s->conf.tls_cert, &cert);
+	if (err) {
+		snprintf(s->err, sizeof(s->err), "SIP TLS certificate %s: %s", s->conf.tls_cert,
+			 strerror(err));
+		return err;
+	}
+	err = pem_read(s->conf.tls_key, &key);
+	if (err)
+		snprintf(s->err, sizeof(s->err), "SIP TLS key %s: %s", s->conf.tls_key,
+			 strerror(err));
+	if (!err)
+		err = tls_alloc(&s->tls, TLS_METHOD_SSLV23, NULL, NULL);
+	if (!err) {
+		err = tls_set_certificate_pem(s->tls, (const char *)cert->buf, cert->end,
+					      (const char *)key->buf, key->end);
+		if (err)
+			snprintf(s->err, sizeof(s->err),
+				 "SIP TLS: %s and %s are not a matching PEM certificate and key",
+				 s->conf.tls_cert, s->conf.tls_key);
+	}
+	if (!err) {
+		err = sip_transp_add(s->n.sip, SIP_TRANSP_TLS, &laddr, s->tls);
+		if (err)
+			snprintf(s->err, sizeof(s->err), "cannot listen on %s (TLS): %s",
+				 s->conf.tls_listen, strerror(err));
+	}
+	mem_deref(cert);
+	mem_deref(key);
+	return err;
+}
+
 static int add_transports(struct sip_server *s)
 {
 	struct sa laddr;
@@ -342,7 +416,7 @@ static int add_transports(struct sip_server *s)
 		if (err)
 			goto fail;
 	}
-	return 0;
+	return s->conf.tls_listen && *s->conf.tls_listen ? add_tls(s) : 0;
 fail:
 	snprintf(s->err, sizeof(s->err), "cannot listen on %s: %s", s->conf.listen, strerror(err));
 	return err;
@@ -387,6 +461,8 @@ static void teardown(struct sip_server *s)
 	tmr_cancel(&s->admin);
 	if (s->feed)
 		feed_stop(s->feed);
+	patch_memo_free(s->n.memo);
+	s->n.memo = NULL;
 	for (le = list_head(&s->n.subs); le;) {
 		struct sip_sub *sub = le->data;
 
@@ -397,6 +473,7 @@ static void teardown(struct sip_server *s)
 	if (s->n.sip)
 		sip_close(s->n.sip, true);
 	s->n.sip = mem_deref(s->n.sip);
+	s->tls = mem_deref(s->tls);
 	s->mq = mem_deref(s->mq);
 	dbg_handler_set(NULL, NULL);
 	libre_close();

@@ -26,6 +26,9 @@ struct sip_server_conf {
 	uint32_t min_expires, max_expires, default_expires;
 	unsigned notify_retries;
 	size_t max_subscriptions, max_entries, max_body, max_pending, queue_max;
+	const char *tls_listen;	     /* "addr:port" of SIP over TLS; NULL or "" = none */
+	const char *tls_cert;	     /* PEM files of the TLS listener */
+	const char *tls_key;
 	uint32_t notify_interval_ms; /* aggregation window per subscription; 0 = none */
 	size_t max_patch;	     /* bytes of one document's patch; 0 = etags only */
 	uint32_t poll_ms;	     /* read other processes' changes; 0 = never */

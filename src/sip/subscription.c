@@ -18,6 +18,7 @@
 #include "sip/xcapdiff.h"
 #include "store/store.h"
 #include "patch/patch.h"
+#include "sip/patchmemo.h"
 
 /* A change waiting for the next NOTIFY, folded per document. */
 struct pending {
@@ -271,6 +272,10 @@ static enum mcx_err patch_ops(struct sip_sub *s, const struct pending *p, struct
 
 	if (!p->prev[0] || !p->next[0] || !s->n->max_patch)
 		return MCX_OK;
+	if (!s->n->memo)
+		s->n->memo = patch_memo_alloc();
+	if (patch_memo_get(s->n->memo, p->path, p->v_prev, p->v_next, o.max_patch, ops, &err))
+		return err;
 	a = version_of(s, p->path, p->v_prev, p->prev);
 	b = a ? version_of(s, p->path, p->v_next, p->next) : NULL;
 	err = a && b ? patch_diff(a->bytes, a->len, b->bytes, b->len, &o, ops, &st) : MCX_OK;
@@ -281,6 +286,9 @@ static enum mcx_err patch_ops(struct sip_sub *s, const struct pending *p, struct
 	store_doc_deref(b);
 	if (err)
 		buf_reset(ops);
+	if (err != MCX_ENOMEM)
+		patch_memo_put(s->n->memo, p->path, p->v_prev, p->v_next, o.max_patch, ops->p,
+			       ops->len);
 	return err == MCX_ENOMEM ? err : MCX_OK;
 }
 

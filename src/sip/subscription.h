@@ -23,6 +23,7 @@ struct sip_notifier {
 	size_t max_pending;	  /* folded changes kept before a full state */
 	uint32_t interval_ms;	  /* aggregation window: least time between NOTIFYs */
 	size_t max_patch;	  /* larger patches are left out (etags only) */
+	struct patch_memo *memo;  /* patches computed lately (sip/patchmemo.h) */
 	struct list subs;	  /* struct sip_sub, in creation order */
 	size_t nsubs;
 };

@@ -10,9 +10,13 @@ after 6 s of quiet):
   NOTIFY has the element (in its own namespace) and the attribute value as
   GET gives them, a missing attribute exists="0"; a change of the element
   is notified with its new content, a change elsewhere in the document is
-  not, an attribute's removal gives exists="0"."""
+  not, an attribute's removal gives exists="0";
+- SIP over TLS (sip-tls-listen): a UE on a TLS connection, verifying the
+  configured certificate, subscribes and gets its NOTIFYs on it."""
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -174,6 +178,86 @@ def elements(d, tmp, sport, token, sipps):
     check("element_sipp_scenario_passes", s.wait() == 0, s.errors())
 
 
+class TlsUe:
+    """A UE over SIP/TLS (SIPp in Debian has no TLS): one connection, the
+    Contact on it, so mcxd's NOTIFYs come back the same way."""
+
+    def __init__(self, port, cafile):
+        ctx = ssl.create_default_context(cafile=cafile)
+        ctx.check_hostname = False            # the test certificate names localhost
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.s = ctx.wrap_socket(raw)
+        self.lport = self.s.getsockname()[1]
+        self.buf = b""
+
+    def send(self, text, body=""):
+        b = body.encode()
+        msg = text.replace("\n", "\r\n") + "Content-Length: %d\r\n\r\n" % len(b)
+        self.s.sendall(msg.encode() + b)
+
+    def recv(self, timeout=10):
+        """(start line, {header: value}, body) of the next message."""
+        self.s.settimeout(timeout)
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buf += chunk
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        hdrs = {}
+        for ln in lines[1:]:
+            k, _, v = ln.partition(":")
+            hdrs.setdefault(k.strip().lower(), v.strip())
+        n = int(hdrs.get("content-length", hdrs.get("l", "0")))
+        while len(rest) < n:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            rest += chunk
+        self.buf = rest[n:]
+        return lines[0], hdrs, rest[:n].decode()
+
+    def ok(self, hdrs):
+        self.send("SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s\nCall-ID: %s\nCSeq: %s\n" %
+                  (hdrs["via"], hdrs["from"], hdrs["to"], hdrs["call-id"], hdrs["cseq"]))
+
+
+def tls(d, tport, token, cert):
+    ue = TlsUe(tport, cert)
+    body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
+            '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-access-token '
+            'type="Normal"><mcpttString>%s</mcpttString></mcptt-access-token></mcptt-Params>'
+            '</mcpttinfo>\r\n--b1\r\nContent-Type: application/resource-lists+xml\r\n\r\n'
+            '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
+            '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' % (token, ALICE_P0))
+    ue.send("SUBSCRIBE sips:cms@127.0.0.1:%d SIP/2.0\n"
+            "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bK-tls-1;rport\n"
+            "From: <sips:alice@example.org>;tag=tls1\nTo: <sips:cms@127.0.0.1:%d>\n"
+            "Call-ID: tls-call-1\nCSeq: 1 SUBSCRIBE\n"
+            "Contact: <sip:alice@127.0.0.1:%d;transport=tls>\nMax-Forwards: 70\n"
+            "Event: xcap-diff\nExpires: 300\n"
+            "Content-Type: multipart/mixed;boundary=b1\n" % (tport, ue.lport, tport, ue.lport),
+            body)
+    try:
+        line, hdrs, _ = ue.recv()
+        check("tls_subscribe_accepted", line.startswith("SIP/2.0 200"), line)
+        line, hdrs, body = ue.recv()
+        _, docs = documents(body) if line.startswith("NOTIFY") else (None, {})
+        check("tls_initial_notify_over_tls", line.startswith("NOTIFY") and ALICE_P0 in docs and
+              "TLS" in hdrs.get("via", ""), (line, hdrs.get("via")))
+        ue.ok(hdrs)
+        st, etag, _ = put_name(d, "over-tls")
+        line, hdrs, body = ue.recv()
+        _, ch = documents(body) if line.startswith("NOTIFY") else (None, {})
+        check("tls_change_notify", ch.get(ALICE_P0, (None, None))[1] == etag, (line, body[:300]))
+        ue.ok(hdrs)
+    except (OSError, EOFError, ValueError) as e:
+        check("tls_exchange", False, repr(e) + d.stderr()[-3000:].replace("\n", " | "))
+    finally:
+        ue.s.close()
+
+
 def main():
     if not shutil.which("sipp"):
         print("sipp is not installed (Debian package sip-tester)")
@@ -187,17 +271,27 @@ def main():
         f.write(mcx("token", "jwks", "--key", key, "--kid", "k1"))
     token = mcx("token", "sign", "--key", key, "--kid", "k1", "--mcptt-id",
                 "sip:alice@example.org", "--scope", "openid " + CMS, "--ttl", "3600")
+    cert, keyf = os.path.join(tmp, "c.pem"), os.path.join(tmp, "k2.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-keyout", keyf, "-out", cert],
+                   capture_output=True, check=True, timeout=60)
+    tport = free_udp_tcp_port()
     sipps = []
     for label, extra, tests in (
             ("a", ["--sip-poll-ms", "200"], (foreign_writer, elements)),
-            ("b", ["--sip-notify-interval", "1500", "--sip-max-patch", "400"], (window,))):
+            ("b", ["--sip-notify-interval", "1500", "--sip-max-patch", "400"], (window,)),
+            ("c", ["--sip-transports", "udp", "--sip-tls-listen", "127.0.0.1:%d" % tport,
+                   "--sip-tls-cert", cert, "--sip-tls-key", keyf], ("tls",))):
         sport = free_udp_tcp_port()
         d = Mcxd("--jwks-file", jwks, "--sip", "yes", "--sip-listen", "127.0.0.1:%d" % sport,
-                 "--log-level", "info", *extra)
+                 "--log-level", os.environ.get("SIPLOG", "info"), *extra)
         try:
             d.start()
             for t in tests:
-                t(d, tmp, sport, token, sipps)
+                if t == "tls":
+                    tls(d, tport, token, cert)
+                else:
+                    t(d, tmp, sport, token, sipps)
         finally:
             for s in sipps:
                 s.stop()

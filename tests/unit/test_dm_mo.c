@@ -6,7 +6,13 @@
 #include "test.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "dm/largeobj.h"
 #include "dm/mo.h"
+#include "dm/server.h"
+#include "dm/split.h"
+#include "dm/status.h"
+#include "dm/syncml.h"
+#include "dm/wbxml.h"
 #include "xcap/usage.h"
 
 /* Every demo document of the five kinds, by the manifest's AUID. */
@@ -350,6 +356,616 @@ static void test_mo_oom(struct test_ctx *t)
 }
 
 
+
+/* ------------------------------------------------ the DM server session */
+
+/* A scripted UE: a flat management tree, package 1 with auth-md5, and
+ * Status/Results for every server command (Atomic executed in order). */
+#define UE_NODES 4096
+struct ue_node {
+	char *uri;
+	char *value;	/* NULL: interior */
+};
+
+struct ue {
+	const char *devid, *user, *pwd;
+	struct dm_nonce nonce;
+	const char *sid;
+	uint32_t msg_id;
+	bool wbxml;
+	size_t max_msg;
+	struct ue_node *n;
+	size_t nn;
+	unsigned hdr_status;	/* the server's last SyncHdr status */
+	size_t atomics, msgs, alerts_next, chunks;
+	char token[64];
+	struct dm_lobj *lo;
+};
+
+static void ue_free(struct ue *u)
+{
+	for (size_t i = 0; i < u->nn; i++) {
+		free(u->n[i].uri);
+		free(u->n[i].value);
+	}
+	free(u->n);
+	u->n = NULL;
+	u->nn = 0;
+	dm_lobj_free(u->lo);
+	u->lo = NULL;
+}
+
+static long ue_find(const struct ue *u, const char *uri)
+{
+	for (size_t i = 0; i < u->nn; i++)
+		if (!strcmp(u->n[i].uri, uri))
+			return (long)i;
+	return -1;
+}
+
+static unsigned ue_exec(struct ue *u, const struct dm_cmd *c, struct dm_msg *r, uint32_t msg,
+			uint32_t *id)
+{
+	const struct dm_item *it = c->items;
+	const char *uri = it ? it->target : NULL;
+	if (!uri)
+		return 400;
+	char base[600];
+	snprintf(base, sizeof base, "%s", uri);
+	char *q = strchr(base, '?');
+	long at;
+	if (q) {	/* ?prop=ACL: accepted on an existing node */
+		*q = '\0';
+		return ue_find(u, base) >= 0 ? 200 : 404;
+	}
+	at = ue_find(u, uri);
+	const char *data = it->data ? it->data->p : "";
+	size_t dlen = it->data ? it->data->len : 0;
+	if ((c->type == DM_CMD_ADD || c->type == DM_CMD_REPLACE) &&
+	    (it->more_data || (u->lo && dm_lobj_pending(u->lo)))) {
+		unsigned code;
+		if (!u->lo && dm_lobj_alloc(&u->lo, NULL))
+			return 500;
+		if (dm_lobj_feed(u->lo, c, it, &code))
+			return 500;
+		if (code != 200)
+			return code;
+		u->chunks++;
+		data = dm_lobj_data(u->lo, &dlen);
+	}
+	switch (c->type) {
+	case DM_CMD_ADD: {
+		if (at >= 0)
+			return 418;
+		char parent[600];
+		snprintf(parent, sizeof parent, "%s", uri);
+		char *sl = strrchr(parent, '/');
+		if (sl && strcmp(parent, ".") && (*sl = '\0', strcmp(parent, ".")) &&
+		    ue_find(u, parent) < 0)
+			return 404;
+		if (u->nn == UE_NODES)
+			return 420;
+		bool node = it->meta && it->meta->format && !strcmp(it->meta->format, "node");
+		u->n[u->nn].uri = strdup(uri);
+		u->n[u->nn].value = node ? NULL : strndup(data, dlen);
+		u->nn++;
+		return 200;
+	}
+	case DM_CMD_DELETE: {
+		if (at < 0)
+			return 404;
+		size_t l = strlen(uri), w = 0;
+		for (size_t i = 0; i < u->nn; i++) {
+			if (!strcmp(u->n[i].uri, uri) ||
+			    (!strncmp(u->n[i].uri, uri, l) && u->n[i].uri[l] == '/')) {
+				free(u->n[i].uri);
+				free(u->n[i].value);
+				continue;
+			}
+			u->n[w++] = u->n[i];
+		}
+		u->nn = w;
+		return 200;
+	}
+	case DM_CMD_REPLACE:
+		if (at < 0)
+			return 404;
+		free(u->n[at].value);
+		u->n[at].value = strndup(data, dlen);
+		return 200;
+	case DM_CMD_GET: {
+		if (at < 0)
+			return 404;
+		struct mcx_buf b;
+		struct dm_cmd *res;
+		struct dm_item *ri;
+		buf_init(&b, 1 << 20);
+		size_t l = strlen(uri);
+		if (!u->n[at].value) {
+			for (size_t i = 0; i < u->nn; i++)
+				if (!strncmp(u->n[i].uri, uri, l) && u->n[i].uri[l] == '/' &&
+				    !strchr(u->n[i].uri + l + 1, '/') &&
+				    (!b.len || !buf_add(&b, "/", 1)))
+					(void)!buf_adds(&b, u->n[i].uri + l + 1);
+		} else {
+			(void)!buf_adds(&b, u->n[at].value);
+		}
+		if (!dm_cmd_add(r, NULL, DM_CMD_RESULTS, (*id)++, &res) &&
+		    !dm_item_add(r, res, &ri)) {
+			res->msg_ref = msg;
+			res->has_msg_ref = true;
+			res->cmd_ref = c->cmd_id;
+			res->has_cmd_ref = true;
+			(void)!dm_set(r, &ri->source, uri);
+			(void)!dm_data_set(r, &ri->data, DM_DATA_TEXT, b.p ? b.p : "", b.len);
+		}
+		buf_reset(&b);
+		return 200;
+	}
+	default:
+		return 406;
+	}
+}
+
+static enum mcx_err ue_pkg1(struct ue *u, bool cred, struct dm_msg **mp)
+{
+	struct dm_msg *m;
+	struct dm_cmd *c;
+	struct dm_item *it;
+	enum mcx_err e = dm_msg_alloc(&m, NULL);
+	if (e)
+		return e;
+	e = dm_hdr_init(m, u->sid, u->msg_id++, "http://127.0.0.1/dm", u->devid);
+	if (!e && u->max_msg) {
+		e = dm_meta_get(m, &m->hdr.meta);
+		if (!e) {
+			m->hdr.meta->max_msg_size = u->max_msg;
+			m->hdr.meta->has |= DM_META_MAXMSGSIZE;
+		}
+	}
+	if (!e && cred)
+		e = dm_auth_cred_set(m, DM_AUTH_MD5, u->user, u->pwd, &u->nonce);
+	if (!e)
+		e = dm_cmd_add(m, NULL, DM_CMD_ALERT, 1, &c);
+	if (!e) {
+		c->code = DM_ALERT_CLIENT_INITIATED;
+		c->has_code = true;
+		e = dm_cmd_add(m, NULL, DM_CMD_REPLACE, 2, &c);
+	}
+	if (!e)
+		e = dm_item_add(m, c, &it);
+	if (!e)
+		e = dm_set(m, &it->source, "./DevInfo/DevId");
+	if (!e)
+		e = dm_data_set(m, &it->data, DM_DATA_TEXT, u->devid, strlen(u->devid));
+	m->final = true;
+	if (e) {
+		dm_msg_free(m);
+		return e;
+	}
+	*mp = m;
+	return MCX_OK;
+}
+
+/* Send m (freed) to the server; *rp is its parsed reply. */
+static enum mcx_err ue_send(struct ue *u, struct dm_server *s, struct dm_msg *m,
+			    struct dm_msg **rp, char *eb, size_t elen)
+{
+	struct mcx_buf req, rep;
+	buf_init(&req, 4 << 20);
+	buf_init(&rep, 4 << 20);
+	enum mcx_err e = u->wbxml ? dm_msg_emit_wbxml(m, NULL, &req, eb, elen) : dm_msg_emit(m, &req);
+	dm_msg_free(m);
+	if (!e)
+		e = dm_server_handle(s, req.p, req.len, u->wbxml, u->token[0] ? u->token : NULL, &rep,
+				     eb, elen);
+	if (!e && u->max_msg && rep.len > u->max_msg) {
+		snprintf(eb, elen, "reply of %zu bytes over MaxMsgSize %zu", rep.len, u->max_msg);
+		e = MCX_ELIMIT;
+	}
+	if (!e && u->wbxml != dm_is_wbxml(rep.p, rep.len))
+		e = MCX_EINVAL;
+	if (!e)
+		e = u->wbxml ? dm_msg_parse_wbxml((const uint8_t *)rep.p, rep.len, NULL, rp, eb, elen)
+			     : dm_msg_parse(rep.p, rep.len, NULL, 0, rp, eb, elen);
+	if (!e) {
+		u->msgs++;
+		u->hdr_status = 0;
+		for (const struct dm_cmd *c = (*rp)->cmds; c; c = c->next)
+			if (c->type == DM_CMD_STATUS && c->cmd_ref == 0 && c->cmd &&
+			    !strcmp(c->cmd, "SyncHdr")) {
+				u->hdr_status = c->code;
+				if (c->chal && c->chal->next_nonce)
+					(void)!dm_nonce_from_b64(&u->nonce, c->chal->next_nonce);
+			}
+	}
+	buf_reset(&req);
+	buf_reset(&rep);
+	return e;
+}
+
+/* The UE's answer to a server message; false when the session is over. */
+static bool ue_answer(struct ue *u, const struct dm_msg *r, struct dm_msg **mp)
+{
+	bool cmds = false;
+	for (const struct dm_cmd *c = r->cmds; c; c = c->next)
+		if (c->type != DM_CMD_STATUS)
+			cmds = true;
+	if (r->final && !cmds)
+		return false;
+	struct dm_msg *m;
+	if (dm_msg_alloc(&m, NULL))
+		return false;
+	uint32_t id = 1;
+	struct dm_cmd *st;
+	if (dm_hdr_init(m, u->sid, u->msg_id++, "http://127.0.0.1/dm", u->devid) ||
+	    dm_status_add(m, id++, r->hdr.msg_id, 0, "SyncHdr", 200, &st)) {
+		dm_msg_free(m);
+		return false;
+	}
+	for (const struct dm_cmd *c = r->cmds; c; c = c->next) {
+		if (c->type == DM_CMD_STATUS)
+			continue;
+		if (c->type == DM_CMD_ALERT) {
+			if (c->code == DM_ALERT_NEXT_MESSAGE)
+				u->alerts_next++;
+			(void)!dm_status_add(m, id++, r->hdr.msg_id, c->cmd_id, "Alert", 200, &st);
+			continue;
+		}
+		if (c->type == DM_CMD_ATOMIC) {
+			u->atomics++;
+			(void)!dm_status_add(m, id++, r->hdr.msg_id, c->cmd_id, "Atomic", 200, &st);
+			struct dm_cmd *ast = st;
+			for (const struct dm_cmd *k = c->children; k; k = k->next) {
+				unsigned code = ue_exec(u, k, m, r->hdr.msg_id, &id);
+				(void)!dm_status_add(m, id++, r->hdr.msg_id, k->cmd_id,
+						     dm_cmd_name(k->type), code, &st);
+				if (!dm_status_is_success(code))
+					ast->code = 507;
+			}
+			continue;
+		}
+		unsigned code = ue_exec(u, c, m, r->hdr.msg_id, &id);
+		(void)!dm_status_add(m, id++, r->hdr.msg_id, c->cmd_id, dm_cmd_name(c->type), code,
+				     &st);
+	}
+	if (!r->final)
+		(void)!dm_alert_next_add(m, id++);
+	m->final = r->final;
+	*mp = m;
+	return true;
+}
+
+struct srv_fix {
+	struct dm_srv_report rep;
+	int reports;
+	const char *docs[4];
+	enum mo_kind kinds[4];
+	size_t ndocs;
+	bool atomic;
+};
+
+static enum mcx_err fix_account(void *arg, const char *devid, struct dm_srv_account *acc)
+{
+	(void)arg;
+	if (strcmp(devid, "urn:gsma:imei:35209900-176148-1") &&
+	    strcmp(devid, "urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e01"))
+		return MCX_ENOENT;
+	snprintf(acc->devid, sizeof acc->devid, "%s", devid);
+	snprintf(acc->user, sizeof acc->user, "%s", "ue-1");
+	snprintf(acc->secret, sizeof acc->secret, "%s", "ue-secret");
+	return dm_nonce_set(&acc->nonce, "boot", 4);
+}
+
+static enum mcx_err fix_plan(void *arg, const struct dm_srv_account *acc, struct dm_plan *p,
+			     char *eb, size_t elen)
+{
+	struct srv_fix *f = arg;
+	(void)acc;
+	dm_plan_set_atomic(p, f->atomic);
+	for (int k = 0; k < MO_KIND_COUNT; k++) {
+		enum mcx_err e = dm_plan_clear(p, mo_maps[k].tree_root);
+		if (e)
+			return e;
+	}
+	for (size_t i = 0; i < f->ndocs; i++) {
+		size_t len;
+		const char *doc = xcap_embedded(f->docs[i], &len);
+		struct mo_tree *tr = NULL;
+		enum mcx_err e = doc ? mo_from_xml(f->kinds[i], doc, len, 0, NULL, &tr, eb, elen)
+				     : MCX_ENOENT;
+		if (!e)
+			e = dm_plan_put_mo(p, "1", tr);
+		mo_tree_free(tr);
+		if (e)
+			return e;
+	}
+	return MCX_OK;
+}
+
+static void fix_done(void *arg, const struct dm_srv_report *r)
+{
+	struct srv_fix *f = arg;
+	f->rep = *r;
+	f->reports++;
+}
+
+static enum mcx_err fix_server(struct srv_fix *f, size_t max_msg, struct dm_server **sp)
+{
+	struct dm_server_opts o = {.server_id = "mcx-test", .resp_uri = "http://127.0.0.1/dm",
+				   .max_msg = max_msg, .account = fix_account, .plan = fix_plan,
+				   .done = fix_done, .arg = f};
+	return dm_server_alloc(sp, &o);
+}
+
+/* Run a whole session: package 1 (with Cred), then answer until the end. */
+static enum mcx_err ue_session(struct ue *u, struct dm_server *s, char *eb, size_t elen)
+{
+	struct dm_msg *m = NULL, *r = NULL;
+	enum mcx_err e = ue_pkg1(u, true, &m);
+	for (int round = 0; !e && round < 200; round++) {
+		e = ue_send(u, s, m, &r, eb, elen);
+		if (e)
+			break;
+		if (u->hdr_status != 212 && u->hdr_status != 200) {
+			snprintf(eb, elen, "SyncHdr status %u", u->hdr_status);
+			dm_msg_free(r);
+			return MCX_EAUTH;
+		}
+		bool more = ue_answer(u, r, &m);
+		dm_msg_free(r);
+		if (!more)
+			return MCX_OK;
+	}
+	return e ? e : MCX_ELIMIT;
+}
+
+/* The instance under root in the UE's tree as MO nodes, then XML. */
+static enum mcx_err ue_export(const struct ue *u, enum mo_kind k, const char *inst,
+			      struct mcx_buf *out, char *eb, size_t elen)
+{
+	char pre[300];
+	snprintf(pre, sizeof pre, "%s/%s/", mo_maps[k].tree_root, inst);
+	size_t pl = strlen(pre);
+	struct mo_tree *tr;
+	enum mcx_err e = mo_tree_alloc(&tr, k, NULL);
+	for (size_t i = 0; !e && i < u->nn; i++)
+		if (!strncmp(u->n[i].uri, pre, pl))
+			e = mo_tree_add(tr, u->n[i].uri + pl, u->n[i].value != NULL,
+					u->n[i].value, u->n[i].value ? strlen(u->n[i].value) : 0);
+	if (!e)
+		e = mo_to_xml(tr, 0, out, NULL, eb, elen);
+	mo_tree_free(tr);
+	return e;
+}
+
+static bool same_as_demo(const struct mcx_buf *b, const char *name)
+{
+	size_t len;
+	const char *doc = xcap_embedded(name, &len);
+	return doc && b->len == len && !memcmp(b->p, doc, len);
+}
+
+/*   UE                                   server
+ *   Pkg1 Alert 1201, DevInfo, Cred ---->  212 + NextNonce, Get ./MCPTT/...
+ *   Status + Results             ---->   Atomic { Add ./MCPTT/... (3 MOs) }
+ *   Status (Atomic 200, Adds 200) ---->  Status only, Final: over
+ * The MOs land in the UE's tree and read back as the demo documents'
+ * bytes; a second session (nonce rotated) replaces them in one Atomic. */
+static void test_srv_atomic_delivery(struct test_ctx *t)
+{
+	struct srv_fix f = {.docs = {"demo/ue1-config.xml", "demo/alice-profile-0.xml",
+				     "demo/service-config.xml"},
+			    .kinds = {MO_UE_CONFIG, MO_USER_PROFILE, MO_SERVICE_CONFIG},
+			    .ndocs = 3, .atomic = true};
+	struct dm_server *s = NULL;
+	struct ue u = {.devid = "urn:gsma:imei:35209900-176148-1", .user = "ue-1",
+		       .pwd = "ue-secret", .sid = "1", .msg_id = 1};
+	char eb[300] = "";
+	struct mcx_buf x;
+	buf_init(&x, 1 << 20);
+	u.n = calloc(UE_NODES, sizeof *u.n);
+	CHECK(t, u.n);
+	CHECK_INT(t, dm_nonce_set(&u.nonce, "boot", 4), MCX_OK);
+	if (fix_server(&f, 0, &s)) {
+		test_fail(t, __FILE__, __LINE__, "server");
+		goto out;
+	}
+	enum mcx_err e = ue_session(&u, s, eb, sizeof eb);
+	if (e || f.reports != 1 || !f.rep.ok || f.rep.atomic != 200 || u.atomics != 1 ||
+	    dm_server_sessions(s) != 0 || u.msgs != 3) {
+		test_fail(t, __FILE__, __LINE__, "session: %d %s; reports %d ok %d atomic %u "
+			  "atomics %zu msgs %zu fail %u %s why %s", e, eb, f.reports, f.rep.ok,
+			  f.rep.atomic, u.atomics, u.msgs, f.rep.fail_code, f.rep.fail_uri, f.rep.why);
+		goto out;
+	}
+	if (ue_find(&u, "./MCPTT/UserProfile/1/Common/1/MCPTTUserID/1/UriEntry") < 0 ||
+	    ue_export(&u, MO_USER_PROFILE, "1", &x, eb, sizeof eb) ||
+	    !same_as_demo(&x, "demo/alice-profile-0.xml")) {
+		test_fail(t, __FILE__, __LINE__, "profile in the UE tree: %s\n%s", eb, x.p ? x.p : "");
+		goto out;
+	}
+	buf_reset(&x);
+	buf_init(&x, 1 << 20);
+	if (ue_export(&u, MO_SERVICE_CONFIG, "1", &x, eb, sizeof eb) ||
+	    !same_as_demo(&x, "demo/service-config.xml")) {
+		test_fail(t, __FILE__, __LINE__, "service config: %s", eb);
+		goto out;
+	}
+	/* again: the nonce rotated (the UE took NextNonce from the 212); the
+	 * instances exist now, so they are deleted and added in the Atomic */
+	size_t before = u.nn;
+	u.sid = "2";
+	u.atomics = 0;
+	f.reports = 0;
+	e = ue_session(&u, s, eb, sizeof eb);
+	if (e || !f.rep.ok || f.rep.atomic != 200 || u.atomics != 1 || u.nn != before)
+		test_fail(t, __FILE__, __LINE__, "second session: %d %s ok %d nodes %zu/%zu %u %s",
+			  e, eb, f.rep.ok, u.nn, before, f.rep.fail_code, f.rep.fail_uri);
+out:
+	buf_reset(&x);
+	ue_free(&u);
+	dm_server_free(s);
+}
+
+/* Refusals: unknown DevId (403, no session), no / bad credentials (407 /
+ * 401 with a fresh Chal, the session survives until the tries run out),
+ * ./DevInfo/DevId other than the Source (403), a RespURI token of
+ * another device's session (403). */
+static void test_srv_refusals(struct test_ctx *t)
+{
+	struct srv_fix f = {.docs = {"demo/ue1-config.xml"}, .kinds = {MO_UE_CONFIG}, .ndocs = 1,
+			    .atomic = true};
+	struct dm_server *s = NULL;
+	struct ue u = {.devid = "urn:gsma:imei:99999999-000000-0", .user = "ue-1",
+		       .pwd = "ue-secret", .sid = "1", .msg_id = 1};
+	char eb[300] = "";
+	struct dm_msg *m = NULL, *r = NULL;
+	CHECK_INT(t, dm_nonce_set(&u.nonce, "boot", 4), MCX_OK);
+	CHECK_INT(t, fix_server(&f, 0, &s), MCX_OK);
+
+	/* unknown DevId */
+	CHECK_INT(t, ue_pkg1(&u, true, &m), MCX_OK);
+	if (ue_send(&u, s, m, &r, eb, sizeof eb) || u.hdr_status != 403 ||
+	    dm_server_sessions(s) != 0 || f.rep.refused != 403) {
+		test_fail(t, __FILE__, __LINE__, "unknown DevId: %u %s", u.hdr_status, eb);
+		goto out;
+	}
+	dm_msg_free(r);
+	r = NULL;
+
+	/* no credentials: 407 + Chal; wrong password: 401 + a new Chal */
+	u.devid = "urn:gsma:imei:35209900-176148-1";
+	struct dm_nonce first = u.nonce;
+	if (ue_pkg1(&u, false, &m) || ue_send(&u, s, m, &r, eb, sizeof eb) ||
+	    u.hdr_status != 407 || dm_server_sessions(s) != 1 ||
+	    (u.nonce.len == first.len && !memcmp(u.nonce.b, first.b, first.len))) {
+		test_fail(t, __FILE__, __LINE__, "no Cred: %u", u.hdr_status);
+		goto out;
+	}
+	for (const struct dm_cmd *c = r->cmds; c; c = c->next)
+		if (c->type != DM_CMD_STATUS) {
+			test_fail(t, __FILE__, __LINE__, "commands sent before authentication");
+			goto out;
+		}
+	dm_msg_free(r);
+	r = NULL;
+	u.pwd = "wrong";
+	if (ue_pkg1(&u, true, &m) || ue_send(&u, s, m, &r, eb, sizeof eb) || u.hdr_status != 401) {
+		test_fail(t, __FILE__, __LINE__, "bad Cred: %u", u.hdr_status);
+		goto out;
+	}
+	dm_msg_free(r);
+	r = NULL;
+	/* the right password with the nonce of the last Chal: accepted */
+	u.pwd = "ue-secret";
+	if (ue_pkg1(&u, true, &m) || ue_send(&u, s, m, &r, eb, sizeof eb) || u.hdr_status != 212 ||
+	    !r->hdr.resp_uri || !strstr(r->hdr.resp_uri, "?s=")) {
+		test_fail(t, __FILE__, __LINE__, "good Cred after 401: %u %s", u.hdr_status, eb);
+		goto out;
+	}
+	/* another device posting to this session's RespURI */
+	snprintf(u.token, sizeof u.token, "%s", strstr(r->hdr.resp_uri, "?s=") + 3);
+	dm_msg_free(r);
+	r = NULL;
+	struct ue v = u;
+	v.devid = "urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e01";
+	if (ue_pkg1(&v, true, &m) || ue_send(&v, s, m, &r, eb, sizeof eb) || v.hdr_status != 403 ||
+	    f.rep.refused != 403 || !strstr(f.rep.why, "DevId other")) {
+		test_fail(t, __FILE__, __LINE__, "wrong DevId in a session: %u %s", v.hdr_status,
+			  f.rep.why);
+		goto out;
+	}
+	dm_msg_free(r);
+	r = NULL;
+
+	/* DevInfo/DevId differing from the SyncHdr Source */
+	u.token[0] = '\0';
+	u.sid = "7";
+	if (ue_pkg1(&u, true, &m)) {
+		test_fail(t, __FILE__, __LINE__, "pkg1");
+		goto out;
+	}
+	for (struct dm_cmd *c = m->cmds; c; c = c->next)
+		if (c->type == DM_CMD_REPLACE)
+			(void)!dm_data_set(m, &c->items->data, DM_DATA_TEXT, "urn:uuid:x", 10);
+	if (ue_send(&u, s, m, &r, eb, sizeof eb) || u.hdr_status != 403) {
+		test_fail(t, __FILE__, __LINE__, "DevInfo/DevId mismatch: %u", u.hdr_status);
+		goto out;
+	}
+	dm_msg_free(r);
+	r = NULL;
+
+	/* bad credentials, again and again: the session is dropped */
+	u.sid = "8";
+	u.pwd = "wrong";
+	for (int i = 0; i <= DM_SRV_AUTH_TRIES; i++) {
+		if (ue_pkg1(&u, true, &m) || ue_send(&u, s, m, &r, eb, sizeof eb) ||
+		    u.hdr_status != 401) {
+			test_fail(t, __FILE__, __LINE__, "try %d: %u", i, u.hdr_status);
+			goto out;
+		}
+		dm_msg_free(r);
+		r = NULL;
+	}
+	CHECK(t, f.rep.refused == 401);
+	/* not a SyncML message at all */
+	struct mcx_buf rep;
+	buf_init(&rep, 1 << 16);
+	CHECK_INT(t, dm_server_handle(s, "<x/>", 4, false, NULL, &rep, eb, sizeof eb), MCX_EINVAL);
+	buf_reset(&rep);
+out:
+	dm_msg_free(r);
+	dm_server_free(s);
+}
+
+/* A client MaxMsgSize too small for one Atomic: several messages (Alert
+ * 1222), one Atomic per MO, large objects for the XMLForm leaves; over
+ * WBXML. The UE still ends with the exact documents. */
+static void test_srv_small_maxmsg(struct test_ctx *t)
+{
+	struct srv_fix f = {.docs = {"demo/ue-init-config.xml", "demo/group-fire.xml"},
+			    .kinds = {MO_UE_INIT_CONFIG, MO_GROUP_CONFIG}, .ndocs = 2, .atomic = true};
+	struct dm_server *s = NULL;
+	struct ue u = {.devid = "urn:gsma:imei:35209900-176148-1", .user = "ue-1",
+		       .pwd = "ue-secret", .sid = "3", .msg_id = 1, .wbxml = true, .max_msg = 3000};
+	char eb[300] = "";
+	struct mcx_buf x;
+	buf_init(&x, 1 << 20);
+	u.n = calloc(UE_NODES, sizeof *u.n);
+	CHECK(t, u.n);
+	CHECK_INT(t, dm_nonce_set(&u.nonce, "boot", 4), MCX_OK);
+	if (fix_server(&f, 0, &s)) {
+		test_fail(t, __FILE__, __LINE__, "server");
+		goto out;
+	}
+	enum mcx_err e = ue_session(&u, s, eb, sizeof eb);
+	if (e || !f.rep.ok || u.msgs < 5 || u.atomics != 0 || !f.rep.why[0] || !u.chunks) {
+		test_fail(t, __FILE__, __LINE__, "session: %d %s ok %d msgs %zu atomics %zu why %s "
+			  "fail %u %s", e, eb, f.rep.ok, u.msgs, u.atomics, f.rep.why,
+			  f.rep.fail_code, f.rep.fail_uri);
+		goto out;
+	}
+	if (ue_export(&u, MO_GROUP_CONFIG, "1", &x, eb, sizeof eb) ||
+	    !same_as_demo(&x, "demo/group-fire.xml"))
+		test_fail(t, __FILE__, __LINE__, "group: %s\n%s", eb, x.p ? x.p : "");
+	/* a roomier client gets one Atomic per MO (the whole does not fit) */
+	ue_free(&u);
+	u.n = calloc(UE_NODES, sizeof *u.n);
+	CHECK(t, u.n);
+	u.max_msg = 16000;
+	u.atomics = 0;
+	u.sid = "4";
+	e = ue_session(&u, s, eb, sizeof eb);
+	if (e || !f.rep.ok || u.atomics != 2)
+		test_fail(t, __FILE__, __LINE__, "per-MO Atomic: %d %s atomics %zu why %s", e, eb,
+			  u.atomics, f.rep.why);
+out:
+	buf_reset(&x);
+	ue_free(&u);
+	dm_server_free(s);
+}
+
 const struct test tests_dm_mo[] = {
 	{"dm_mo_roundtrip_demo", test_mo_roundtrip_demo, false},
 	{"dm_mo_canonical_both_ways", test_mo_canonical_both_ways, false},
@@ -358,5 +974,8 @@ const struct test tests_dm_mo[] = {
 	{"dm_mo_form_edit", test_mo_form_edit, false},
 	{"dm_mo_refusals_bounds", test_mo_refusals_bounds, false},
 	{"dm_mo_oom", test_mo_oom, true},
+	{"dm_mo_srv_atomic_delivery", test_srv_atomic_delivery, false},
+	{"dm_mo_srv_refusals", test_srv_refusals, false},
+	{"dm_mo_srv_small_maxmsg", test_srv_small_maxmsg, false},
 	{NULL, NULL, false},
 };

@@ -15,6 +15,7 @@
 #include "sip/multipart.h"
 #include "sip/body.h"
 #include "sip/subscribe.h"
+#include "sip/patchmemo.h"
 #include "sip/xcapdiff.h"
 #include "sip/scope.h"
 #include "sip/feed.h"
@@ -575,7 +576,42 @@ static void feed(struct test_ctx *t)
 	demo_close(&d); /* frees the feed */
 }
 
-const struct test tests_sip[] = {{"sip_multipart_split", multipart_split, false},
+/* The patch memo: hits by path and versions, "no patch" remembered, the
+ * oldest forgotten past PATCH_MEMO_SLOTS. */
+static void patch_memo(struct test_ctx *t)
+{
+	struct patch_memo *m = patch_memo_alloc();
+	bool oom = t->in_oom; /* a failed put only forgets: the hits can't be checked */
+	struct mcx_buf b;
+	enum mcx_err err;
+	char path[32];
+	int i;
+
+	OOM_OK(t, m ? MCX_OK : MCX_ENOMEM);
+	if (!m)
+		return;
+	buf_init(&b, 1024);
+	CHECK(t, !patch_memo_get(m, "a/doc", 1, 2, 100, &b, &err));
+	patch_memo_put(m, "a/doc", 1, 2, 100, "<replace/>", 10);
+	patch_memo_put(m, "a/doc", 2, 3, 100, NULL, 0);
+	CHECK(t, oom || patch_memo_get(m, "a/doc", 1, 2, 100, &b, &err));
+	CHECK(t, oom || (err == MCX_OK && b.len == 10 && !memcmp(b.p, "<replace/>", 10)));
+	buf_reset(&b);
+	CHECK(t, !patch_memo_get(m, "a/doc", 1, 3, 100, &b, &err));
+	CHECK(t, !patch_memo_get(m, "a/doc", 1, 2, 50, &b, &err)); /* another limit */
+	CHECK(t, !patch_memo_get(m, "b/doc", 1, 2, 100, &b, &err));
+	CHECK(t, oom || (patch_memo_get(m, "a/doc", 2, 3, 100, &b, &err) && b.len == 0));
+	for (i = 0; i < PATCH_MEMO_SLOTS; i++) {
+		snprintf(path, sizeof(path), "p%d", i);
+		patch_memo_put(m, path, 1, 2, 100, "x", 1);
+	}
+	CHECK(t, !patch_memo_get(m, "a/doc", 1, 2, 100, &b, &err));
+	CHECK(t, oom || (patch_memo_get(m, "p15", 1, 2, 100, &b, &err) && b.len == 1));
+	buf_reset(&b);
+	patch_memo_free(m);
+}
+
+const struct test tests_sip[] = {{"sip_patch_memo", patch_memo, true},{"sip_multipart_split", multipart_split, false},
 				 {"sip_body_a22", body_a22, true},
 				 {"sip_body_variants", body_variants, false},
 				 {"sip_body_errors", body_errors, false},
