@@ -22,6 +22,8 @@ static void usage(FILE *f)
 		"  userdb pull|update|watch ...           the MCPTT user database (TS 29.283 role)\n"
 		"  token keygen|jwks|sign|verify ...      signing keys and access tokens (testing)\n"
 		"  idms rotate-keys|client add|password   the identity management server's data\n"
+		"  cmc login|sync|run|show ...            the UE's configuration management client\n"
+		"  patch diff|apply ...                   RFC 5261 patches and xcap-diff bodies\n"
 		"  sip list|show|end ...                  the SIP notifier's subscriptions (data directory)\n"
 		"\n"
 		"global options:\n"
@@ -139,6 +141,8 @@ int main(int argc, char **argv)
 		rc = cmd_token(&x, argc - i, argv + i);
 	else if (!strcmp(argv[i], "idms"))
 		rc = cmd_idms(&x, argc - i, argv + i);
+	else if (!strcmp(argv[i], "patch"))
+		rc = cmd_patch(&x, argc - i, argv + i);
 	else if (!strcmp(argv[i], "sip"))
 		rc = cmd_sip(&x, argc - i, argv + i);
 	else if (!strcmp(argv[i], "cmc"))

@@ -24,6 +24,7 @@ int cmd_userdb(struct mcx_ctx *x, int argc, char **argv);
 int cmd_token(struct mcx_ctx *x, int argc, char **argv);
 int cmd_idms(struct mcx_ctx *x, int argc, char **argv);
 int cmd_sip(struct mcx_ctx *x, int argc, char **argv);   /* mcx_sip.c */
+int cmd_patch(struct mcx_ctx *x, int argc, char **argv); /* mcx_patch.c */
 int cmd_cmc(struct mcx_ctx *x, int argc, char **argv);   /* mcx_cmc.c */
 int cmd_dm(struct mcx_ctx *x, int argc, char **argv);    /* mcx_dm.c */
 /* Read a password: from the value given, $MCX_PASSWORD, or one line of stdin. */

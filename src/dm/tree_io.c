@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "dm/mo.h"
 #include "dm/status.h"
 #include "dm/tnds.h"
 #include "dm/tree.h"
@@ -22,25 +23,23 @@
 static const struct {
 	const char *urn;
 	const char *parent;
-	bool prefix;
 } inbox_places[] = {
-	{ DM_URN_DMACC, "./DMAcc", false },
-	{ DM_DMACC_DDF_NAME, "./DMAcc", false },
-	/* the 3GPP MCPTT MOs: their root <x> is placed at the tree root under
-	 * the name the server gave it (TS 24.483 leaves the place to the UE) */
-	{ "urn:oma:mo:ext-3gpp-", ".", true },
+	{ DM_URN_DMACC, "./DMAcc" },
+	{ DM_DMACC_DDF_NAME, "./DMAcc" },
 };
 
 const char *dm_inbox_place(const char *urn)
 {
+	enum mo_kind k;
 	size_t i;
 
 	if (!urn)
 		return NULL;
+	/* the MCPTT MOs go where the mapping table puts their <x> instances */
+	if (mo_kind_by_urn(urn, &k))
+		return mo_map_get(k)->tree_root;
 	for (i = 0; i < sizeof(inbox_places) / sizeof(inbox_places[0]); i++)
-		if (inbox_places[i].prefix ? !strncmp(urn, inbox_places[i].urn,
-						       strlen(inbox_places[i].urn))
-					   : !strcmp(urn, inbox_places[i].urn))
+		if (!strcmp(urn, inbox_places[i].urn))
 			return inbox_places[i].parent;
 	return NULL;
 }

@@ -1,6 +1,8 @@
 """More of the xcap-diff notifier against a real mcxd, SIPp as the UE
 (tests/sip/subscribe_watch.xml: subscribe, answer every NOTIFY, unsubscribe
 after 6 s of quiet):
+- the patch of an xcap-patching NOTIFY, applied to the old bytes
+  (`mcx patch apply`), gives the new document and its ETag is new-etag;
 - a change committed by another process on the data directory (the mcx
   tool while mcxd runs) reaches the subscriber;
 - the aggregation window (sip-notify-interval) folds changes into one
@@ -50,6 +52,11 @@ def watch(tmp, sport, token, sels, event="xcap-diff;diff-processing=xcap-patchin
                 keys=(("entries", entries(*sels)), ("event", event)))
 
 
+def get_bytes(d, sel, user="alice:alice-demo"):
+    return subprocess.run(["curl", "-s", "--digest", "-u", user, d.url(ss.ROOT + sel)],
+                          capture_output=True, timeout=30).stdout
+
+
 def foreign_writer(d, tmp, sport, token, sipps):
     s = watch(tmp, sport, token, [ALICE_P0])
     sipps.append(s)
@@ -58,6 +65,7 @@ def foreign_writer(d, tmp, sport, token, sipps):
     if not got:
         return
     _, docs = documents(got[0][3])
+    old = get_bytes(d, ALICE_P0)
     path = os.path.join(tmp, "pn.xml")
     with open(path, "w") as f:
         f.write('<ProfileName xml:lang="en">from-the-tool</ProfileName>')
@@ -72,6 +80,17 @@ def foreign_writer(d, tmp, sport, token, sipps):
         check("foreign_change_etags", ch == {ALICE_P0: (docs[ALICE_P0][1], etag)},
               (ch, etag))
         check("foreign_change_has_patch", "from-the-tool" in got[1][3], got[1][3])
+        # the patch applied to the old bytes gives the new document, ETag checked
+        for name, data in (("old.xml", old), ("notify.xml", got[1][3].encode())):
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(data)
+        r = subprocess.run([MCX, "patch", "apply", os.path.join(tmp, "old.xml"),
+                            os.path.join(tmp, "notify.xml"), "--sel", ALICE_P0],
+                           capture_output=True, timeout=30)
+        new = get_bytes(d, ALICE_P0)
+        check("patch_applied_to_old_bytes_gives_the_new_document",
+              r.returncode == 0 and r.stdout == new and b"from-the-tool" in new,
+              (r.returncode, r.stderr[-300:]))
     check("foreign_sipp_scenario_passes", s.wait() == 0, s.errors())
 
 
