@@ -14,6 +14,8 @@
 #   SIPLOAD_WINDOW=200     most SUBSCRIBEs awaiting their 200 and NOTIFY
 #   SIPLOAD_DIFF=          diff-processing asked for (e.g. aggregate; default none)
 #   SIPLOAD_UNSUBSCRIBE=1  also time ending every subscription (slow: see docs/benchmarks.md)
+#   MCX_BENCH_IDLE=S       also read the RSS after S idle seconds (S > 32: libre's server
+#                          transactions of the SUBSCRIBEs are gone) before the PUT
 #   MCX_BENCH_PERF=1       perf record mcxd during each phase; reports in MCX_BENCH_OUT
 #   MCX_BENCH_PERF_OPTS    perf record options (default "-F 499 -g"; libre has no frame
 #                          pointers: "-F 199 --call-graph dwarf" gives its callers)
@@ -127,6 +129,13 @@ for n in "$@"; do
   perf_stop "$out/perf-subscribe-$n.data" "subscribing"
   sleep 1   # let the last answers settle before reading the RSS
   rss1=$(rss_kib "$mpid"); d1=$(drops "$mpid" "$sport")
+  idle=""
+  if [ -n "${MCX_BENCH_IDLE:-}" ]; then
+    sleep "$MCX_BENCH_IDLE"
+    idle=$(rss_kib "$mpid")
+    echo "  RSS after ${MCX_BENCH_IDLE} s idle: $idle KiB ($(awk -v a="$rss0" -v b="$idle" -v n="$n" \
+      'BEGIN {printf "%.0f", (b - a) * 1024 / n}') B per subscription)"
+  fi
   perf_start "$out/perf-fanout-$n.data"
   touch "$work/go"
   rc=0; wait "$lpid" || rc=$?; lpid=""

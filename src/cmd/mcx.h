@@ -27,6 +27,7 @@ int cmd_sip(struct mcx_ctx *x, int argc, char **argv);   /* mcx_sip.c */
 int cmd_patch(struct mcx_ctx *x, int argc, char **argv); /* mcx_patch.c */
 int cmd_cmc(struct mcx_ctx *x, int argc, char **argv);   /* mcx_cmc.c */
 int cmd_dm(struct mcx_ctx *x, int argc, char **argv);    /* mcx_dm.c */
+int cmd_dm_client(struct mcx_ctx *x, int argc, char **argv);   /* mcx_dm_client.c */
 /* Read a password: from the value given, $MCX_PASSWORD, or one line of stdin. */
 int mcx_read_password(const char *given, char *out, size_t len);
 

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <netinet/in.h>
 
 #include "cmd/mcx.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "dm/bootclient.h"
 #include "dm/bootstrap.h"
@@ -318,7 +320,7 @@ static void show_node(const struct dm_node *n, int depth)
 
 static int c_show(const struct copt *o, struct dm_tree *t)
 {
-	const char *uri = o->nargs > 0 ? o->args[0] : ".";
+	const char *uri = o->nargs > 1 ? o->args[1] : ".";
 	const struct dm_node *n = dm_tree_find(t, uri);
 	struct mcx_buf b;
 
@@ -551,7 +553,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strcmp(method, "POST") || strcmp(url, "/push"))
 		return reply(c, MHD_HTTP_NOT_FOUND, "POST /push only\n");
 	if (u->over)
-		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "push body too large\n");
+		return reply(c, 413, "push body too large\n");
 	pthread_mutex_lock(&l->mu);
 	code = handle_push(l, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							  MHD_HTTP_HEADER_CONTENT_TYPE),
