@@ -37,6 +37,7 @@ cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o build/bench/sipload bench
 work=$(mktemp -d /tmp/mcx-sipbench.XXXXXX)
 out=${MCX_BENCH_OUT:-$work}
 mkdir -p "$out"
+cp "$mcxd" "$work/mcxd"   # a rebuild of bin/mcxd during the run does not touch this one
 mpid=""; lpid=""; ppid_rec=""
 stop_pid() {  # pid signal: end one process we started, wait for it
   [ -n "$1" ] && kill "-$2" "$1" 2>/dev/null && wait "$1" 2>/dev/null || true
@@ -90,13 +91,16 @@ rate=${SIPLOAD_RATE:-2000}
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
   "$(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
+[ -n "$(git status --porcelain -- src 2>/dev/null)" ] && rev="$rev + uncommitted src/ changes"
+echo "mcxd: $mcxd ($rev)"
 echo "load: sipload -k ${SIPLOAD_SOCKETS:-8} -r $rate -w ${SIPLOAD_WINDOW:-200}" \
   "${SIPLOAD_DIFF:+--diff $SIPLOAD_DIFF}; mcxd --log-level warn, SIP over UDP"
 rows=""
 for n in "$@"; do
   hport=$(free_port); sport=$(free_port)
   data="$work/data-$n"
-  "$mcxd" --data-dir "$data" --http-port "$hport" --demo yes --access-log off \
+  "$work/mcxd" --data-dir "$data" --http-port "$hport" --demo yes --access-log off \
     --trusted-proxies 127.0.0.1 --log-level warn \
     --sip yes --sip-listen "127.0.0.1:$sport" --sip-transports udp \
     --sip-trusted-proxies 127.0.0.1 --sip-max-subscriptions $((n + 1000)) \

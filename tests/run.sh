@@ -42,6 +42,7 @@ suite() {  # build-dir bin-dir label
   count "idms login in a browser$tag" "$log/browser$tag" $?
   MCX_BIN=$bin python3 tests/live/sip_subscribe.py > "$log/sip$tag" 2>&1
   count "sip subscribe/notify$tag" "$log/sip$tag" $?
+  MCX_BIN=$bin python3 tests/live/dm_client.py > "$log/dmc$tag" 2>&1; count "dm client$tag" "$log/dmc$tag" $?
   MCX_BIN=$bin python3 tests/live/cmc.py > "$log/cmc$tag" 2>&1; count "cmc client$tag" "$log/cmc$tag" $?
   MCX_BIN=$bin python3 tests/live/sip_more.py > "$log/sip2$tag" 2>&1
   count "sip: other writers, window, elements$tag" "$log/sip2$tag" $?
