@@ -20,6 +20,11 @@
 
 struct mcx_cmc;
 
+/* The SIP transport of the subscription. TLS verifies the server's
+ * certificate (cacert, else the system's CAs) and its name or address
+ * against the host of sip_server, unless insecure. */
+enum mcx_cmc_sip_tp { MCX_CMC_SIP_UDP = 0, MCX_CMC_SIP_TCP, MCX_CMC_SIP_TLS };
+
 /* What happened; one event per call of the event callback. */
 enum mcx_cmc_ev {
 	MCX_CMC_EV_PROGRESS = 0, /* a step started or ended (detail says which) */
@@ -50,6 +55,12 @@ struct mcx_cmc_conf {
 	 * IdMS endpoints, the CMS/GMS XCAP roots and SIP URIs. */
 	const char *init_xml;
 	size_t init_len;
+	/* Or the directory of an OMA DM client's management tree (mcx dm client):
+	 * the UE initial configuration MO in it (./MCPTT/UEInitialConfiguration)
+	 * mapped back to the document, and ./DevInfo/DevId as the instance ID
+	 * when instance_id is NULL. Not together with init_xml. Either is kept
+	 * in the cache, so later clients over the same cache need neither. */
+	const char *dm_tree;
 	const char *instance_id;    /* urn:uuid:... or urn:gsma:imei:... (required) */
 	const char *user;           /* MCPTT ID (sip:alice@example.org) for the login */
 	const char *password;       /* for the headless login (copied, wiped at free) */
@@ -60,10 +71,11 @@ struct mcx_cmc_conf {
 	const char *idms_issuer;    /* base URL: <issuer>/authorize and /token */
 	const char *sip_server;     /* host:port the SUBSCRIBE goes to (required for run) */
 	const char *sip_local;      /* local address:port for SIP (default: by server) */
+	enum mcx_cmc_sip_tp sip_transport; /* UDP by default */
 	const char *client_id;      /* OAuth client (default mcptt-demo-client) */
 	const char *redirect_uri;   /* default http://127.0.0.1:8123/callback */
-	bool insecure;              /* TLS: accept any certificate (-k) */
-	const char *cacert;         /* TLS: CA bundle file */
+	bool insecure;              /* TLS (HTTP and SIP): accept any certificate (-k) */
+	const char *cacert;         /* TLS (HTTP and SIP): CA bundle file */
 	uint32_t expires;           /* SUBSCRIBE Expires asked for (0 = 3600) */
 	uint32_t token_margin;      /* refresh the access token this many s before exp (0 = 30) */
 	uint32_t backoff_min_ms;    /* re-subscription backoff (0 = 500) */

@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "cmc/cmc_int.h"
 #include "cmc/cache.h"
+#include "cmc/dminit.h"
 #include "cmc/notify.h"
 #include "cmc/xml.h"
 #include "xcap/etag.h"
@@ -356,18 +357,41 @@ static char *state_peek(const char *dir, const char *key)
 
 #define INIT_FILE "init.xml"
 
-/* The initial configuration and the instance ID, given now or kept in the
- * cache by an earlier run. */
+/* The initial configuration and the instance ID: given now (the XML, or a
+ * DM client's tree: its MO and DevId), else kept in the cache by an earlier
+ * run. *fresh says the configuration was given now (to be kept). */
 static enum mcx_err from_cache(struct mcx_cmc_conf *cf, struct mcx_buf *init, char **iid,
-			       char *eb, size_t el)
+			       bool *fresh, char *eb, size_t el)
 {
 	enum mcx_err err;
 
+	*fresh = cf->init_xml != NULL;
+	if (cf->dm_tree) {
+		char *devid = NULL;
+
+		if (cf->init_xml) {
+			snprintf(eb, el, "give the initial configuration as XML or as a DM tree, "
+					 "not both");
+			return MCX_EINVAL;
+		}
+		err = cmc_dm_init_read(cf->dm_tree, init, &devid, eb, el);
+		if (err)
+			return err;
+		cf->init_xml = init->p ? init->p : "";
+		cf->init_len = init->len;
+		*fresh = true;
+		if (!cf->instance_id && devid) {
+			*iid = devid;
+			cf->instance_id = devid;
+		} else {
+			mcx_free(devid);
+		}
+	}
 	if (!cf->init_xml) {
 		err = cmc_read_file(cf->cache_dir, INIT_FILE, init, eb, el);
 		if (err) {
-			snprintf(eb, el, "no UE initial configuration: give one (--init FILE); "
-					 "the cache %s has none yet", cf->cache_dir);
+			snprintf(eb, el, "no UE initial configuration: give one (--init FILE or "
+					 "--dm-tree DIR); the cache %s has none yet", cf->cache_dir);
 			return err;
 		}
 		cf->init_xml = init->p ? init->p : "";
@@ -392,6 +416,7 @@ enum mcx_err mcx_cmc_alloc(struct mcx_cmc **cp, const struct mcx_cmc_conf *conf,
 	struct mcx_cmc_conf cf = *conf;
 	struct mcx_buf init;
 	char *given_refresh = NULL, *iid = NULL;
+	bool fresh = false;
 	enum mcx_err err;
 
 	if (!conf->cache_dir) {
@@ -404,12 +429,12 @@ enum mcx_err mcx_cmc_alloc(struct mcx_cmc **cp, const struct mcx_cmc_conf *conf,
 	buf_init(&init, CMC_MAX_INIT);
 	err = cmc_cache_init(conf->cache_dir, errbuf, errlen);
 	if (!err)
-		err = from_cache(&cf, &init, &iid, errbuf, errlen);
+		err = from_cache(&cf, &init, &iid, &fresh, errbuf, errlen);
 	if (!err)
 		err = configure(c, &cf, errbuf, errlen);
-	if (!err && conf->init_xml)
-		err = cmc_write_atomic(c->conf.cache_dir, INIT_FILE, conf->init_xml, conf->init_len,
-				       0600, errbuf, errlen);
+	if (!err && fresh)
+		err = cmc_write_atomic(c->conf.cache_dir, INIT_FILE, cf.init_xml, cf.init_len, 0600,
+				       errbuf, errlen);
 	if (!err) {
 		err = cmc_http_alloc(&c->http, c->conf.insecure, c->conf.cacert);
 		if (err)

@@ -196,10 +196,44 @@ static void route_header(const struct dlg_target *t, char *out, size_t outlen)
 /* A NOTIFY in the dialog, by libre's transaction layer (which adds Via
  * and Max-Forwards; our send handler adds Contact). Each one, resends
  * included, takes the next CSeq. */
+/* uri[0..n) with ";transport=tp" added to its parameters (before any
+ * headers) into out; false when it does not fit. */
+static bool with_transport(const char *uri, size_t n, const char *tp, char *out, size_t len)
+{
+	const char *q = memchr(uri, '?', n);
+	size_t head = q ? (size_t)(q - uri) : n;
+	int k = snprintf(out, len, "%.*s;transport=%s%.*s", (int)head, uri, tp, (int)(n - head),
+			 uri + head);
+
+	return k > 0 && (size_t)k < len;
+}
+
+static bool has_transport(const char *uri, size_t n)
+{
+	const char *q = memchr(uri, '?', n);
+
+	n = q ? (size_t)(q - uri) : n;
+	return memmem(uri, n, ";transport=", 11) != NULL;
+}
+
+/* The next hop as libre should reach it: a sips: URI the same place as
+ * sip:...;transport=tls (libre would look sips: up in the DNS). */
+static void hop_text(struct sip_bytes h, char *out, size_t len)
+{
+	if (h.l > 5 && !strncasecmp(h.p, "sips:", 5) && !has_transport(h.p, h.l)) {
+		char rest[SIP_DIALOG_MAX];
+
+		snprintf(rest, sizeof(rest), "sip:%.*s", (int)(h.l - 5), h.p + 5);
+		if (with_transport(rest, strlen(rest), "tls", out, len))
+			return;
+	}
+	snprintf(out, len, "%.*s", (int)h.l, h.p);
+}
+
 static int send_notify(struct sip_sub *s)
 {
 	char state[64], event[32 + SIP_EVENT_ID_MAX], ruri[SIP_DIALOG_MAX];
-	char route[SIP_DIALOG_MAX + 32];
+	char route[SIP_DIALOG_MAX + 32], hoptext[SIP_DIALOG_MAX + 32];
 	uint64_t now = tmr_jiffies();
 	struct dlg_target t;
 	struct uri hop;
@@ -210,8 +244,9 @@ static int send_notify(struct sip_sub *s)
 	dlg_target(&s->dlg, &t);
 	snprintf(ruri, sizeof(ruri), "%.*s", (int)t.ruri.l, t.ruri.p);
 	route_header(&t, route, sizeof(route));
-	pl.p = t.hop.p;
-	pl.l = t.hop.l;
+	hop_text(t.hop, hoptext, sizeof(hoptext));
+	pl.p = hoptext;
+	pl.l = strlen(hoptext);
 	if (uri_decode(&hop, &pl))
 		return EINVAL;
 	if (s->final_built)
@@ -515,6 +550,24 @@ static bool add_route(const struct sip_hdr *hdr, const struct sip_msg *msg, void
 	return (b->len && buf_adds(b, ", ")) || buf_add(b, hdr->val.p, hdr->val.l);
 }
 
+/* The remote target from the Contact of msg. A UE that reached us directly
+ * (no route set) over TCP or TLS, with a Contact that names no transport,
+ * is reached back the same way: RFC 3261 would send to its sip: Contact
+ * over UDP, which such a UE (or its NAT) may not take. */
+static struct sip_bytes target_of(const struct sip_addr *addr, const struct sip_msg *msg,
+				  bool direct, char *buf, size_t len)
+{
+	struct sip_bytes b = bytes_of(&addr->auri);
+	const char *tp = msg->tp == SIP_TRANSP_TCP ? "tcp" : msg->tp == SIP_TRANSP_TLS ? "tls" : NULL;
+
+	if (direct && tp && b.l > 4 && !strncasecmp(b.p, "sip:", 4) && !has_transport(b.p, b.l) &&
+	    with_transport(b.p, b.l, tp, buf, len)) {
+		b.p = buf;
+		b.l = strlen(buf);
+	}
+	return b;
+}
+
 /* The UAS dialog of a new SUBSCRIBE (RFC 3261 §12.1.1): our tag is the one
  * libre puts in the To of our replies (msg->tag), the route set is the
  * Record-Route in order, the target the Contact. EBADMSG without a usable
@@ -525,7 +578,7 @@ static int dialog_accept(struct sip_dlg *d, const struct sip_msg *msg)
 	struct sip_bytes f[DLG_NFIELDS];
 	struct sip_addr addr;
 	struct mcx_buf route;
-	char ltag[24];
+	char ltag[24], target[SIP_DIALOG_MAX];
 	enum mcx_err err;
 
 	if (!contact || !msg->callid.p || sip_addr_decode(&addr, &contact->val))
@@ -542,7 +595,7 @@ static int dialog_accept(struct sip_dlg *d, const struct sip_msg *msg)
 	f[DLG_RTAG] = bytes_of(&msg->from.tag);
 	f[DLG_LURI] = bytes_of(&msg->to.auri);
 	f[DLG_RURI] = bytes_of(&msg->from.auri);
-	f[DLG_TARGET] = bytes_of(&addr.auri);
+	f[DLG_TARGET] = target_of(&addr, msg, !route.len, target, sizeof(target));
 	f[DLG_ROUTE].p = route.p;
 	f[DLG_ROUTE].l = route.len;
 	err = dlg_init(d, f);
@@ -648,11 +701,14 @@ struct sip_sub *sub_find(struct sip_notifier *n, const struct sip_msg *msg)
 static void target_refresh(struct sip_sub *s, const struct sip_msg *msg)
 {
 	const struct sip_hdr *contact = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	char buf[SIP_DIALOG_MAX];
 	struct sip_addr addr;
+	struct sip_bytes t;
 
 	if (!contact || sip_addr_decode(&addr, &contact->val) || !addr.auri.l)
 		return;
-	if (dlg_set(&s->dlg, DLG_TARGET, addr.auri.p, addr.auri.l))
+	t = target_of(&addr, msg, !*dlg_get(&s->dlg, DLG_ROUTE), buf, sizeof(buf));
+	if (dlg_set(&s->dlg, DLG_TARGET, t.p, t.l))
 		log_warn("%s: unusable Contact in a refresh: the old target stays", name(s));
 }
 

@@ -14,7 +14,8 @@ after 6 s of quiet):
   is notified with its new content, a change elsewhere in the document is
   not, an attribute's removal gives exists="0";
 - SIP over TLS (sip-tls-listen): a UE on a TLS connection, verifying the
-  configured certificate, subscribes and gets its NOTIFYs on it."""
+  configured certificate, subscribes and gets its NOTIFYs on it, with a
+  sips: Contact and with a Contact that names no transport."""
 import os
 import shutil
 import socket
@@ -242,8 +243,14 @@ class TlsUe:
                   (hdrs["via"], hdrs["from"], hdrs["to"], hdrs["call-id"], hdrs["cseq"]))
 
 
-def tls(d, tport, token, cert):
-    ue = TlsUe(tport, cert)
+def tls(d, tport, token, cert, contact, tag):
+    """contact: the UE's Contact, %d for its port ("sips:" or no transport:
+    both must reach it back on its TLS connection)."""
+    try:
+        ue = TlsUe(tport, cert)
+    except OSError as e:
+        check("tls_connect_" + tag, False, repr(e) + d.stderr()[-1500:])
+        return
     body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
             '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-access-token '
             'type="Normal"><mcpttString>%s</mcpttString></mcptt-access-token></mcptt-Params>'
@@ -251,28 +258,31 @@ def tls(d, tport, token, cert):
             '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
             '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' % (token, ALICE_P0))
     ue.send("SUBSCRIBE sips:cms@127.0.0.1:%d SIP/2.0\n"
-            "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bK-tls-1;rport\n"
-            "From: <sips:alice@example.org>;tag=tls1\nTo: <sips:cms@127.0.0.1:%d>\n"
-            "Call-ID: tls-call-1\nCSeq: 1 SUBSCRIBE\n"
-            "Contact: <sip:alice@127.0.0.1:%d;transport=tls>\nMax-Forwards: 70\n"
+            "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bK-tls-%s;rport\n"
+            "From: <sips:alice@example.org>;tag=tls%s\nTo: <sips:cms@127.0.0.1:%d>\n"
+            "Call-ID: tls-call-%s\nCSeq: 1 SUBSCRIBE\n"
+            "Contact: <%s>\nMax-Forwards: 70\n"
             "Event: xcap-diff\nExpires: 300\n"
-            "Content-Type: multipart/mixed;boundary=b1\n" % (tport, ue.lport, tport, ue.lport),
-            body)
+            "Content-Type: multipart/mixed;boundary=b1\n" %
+            (tport, ue.lport, tag, tag, tport, tag, contact % ue.lport), body)
+    step = "200"
     try:
         line, hdrs, _ = ue.recv()
-        check("tls_subscribe_accepted", line.startswith("SIP/2.0 200"), line)
+        step = "initial NOTIFY"
+        check("tls_subscribe_accepted_" + tag, line.startswith("SIP/2.0 200"), line)
         line, hdrs, body = ue.recv()
         _, docs = documents(body) if line.startswith("NOTIFY") else (None, {})
-        check("tls_initial_notify_over_tls", line.startswith("NOTIFY") and ALICE_P0 in docs and
+        check("tls_initial_notify_over_tls_" + tag, line.startswith("NOTIFY") and ALICE_P0 in docs and
               "TLS" in hdrs.get("via", ""), (line, hdrs.get("via")))
         ue.ok(hdrs)
-        st, etag, _ = put_name(d, "over-tls")
+        st, etag, _ = put_name(d, "over-tls-" + tag)
+        step = "change NOTIFY"
         line, hdrs, body = ue.recv()
         _, ch = documents(body) if line.startswith("NOTIFY") else (None, {})
-        check("tls_change_notify", ch.get(ALICE_P0, (None, None))[1] == etag, (line, body[:300]))
+        check("tls_change_notify_" + tag, ch.get(ALICE_P0, (None, None))[1] == etag, (line, body[:300]))
         ue.ok(hdrs)
     except (OSError, EOFError, ValueError) as e:
-        check("tls_exchange", False, repr(e) + d.stderr()[-3000:].replace("\n", " | "))
+        check("tls_exchange_" + tag, False, step + ": " + repr(e) + d.stderr()[-1200:].replace("\n", " | "))
     finally:
         ue.s.close()
 
@@ -294,21 +304,24 @@ def main():
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost", "-keyout", keyf, "-out", cert],
                    capture_output=True, check=True, timeout=60)
-    tport = free_udp_tcp_port()
     sipps = []
     for label, extra, tests in (
             ("a", ["--sip-poll-ms", "200"], (foreign_writer, elements)),
             ("b", ["--sip-notify-interval", "1500", "--sip-max-patch", "400"], (window,)),
-            ("c", ["--sip-transports", "udp", "--sip-tls-listen", "127.0.0.1:%d" % tport,
+            ("c", ["--sip-transports", "udp", "--sip-tls-listen", "127.0.0.1:TPORT",
                    "--sip-tls-cert", cert, "--sip-tls-key", keyf], ("tls",))):
         sport = free_udp_tcp_port()
+        tport = free_udp_tcp_port()
+        if label == "c":
+            extra = [x.replace("TPORT", str(tport)) for x in extra]
         d = Mcxd("--jwks-file", jwks, "--sip", "yes", "--sip-listen", "127.0.0.1:%d" % sport,
                  "--log-level", os.environ.get("SIPLOG", "info"), *extra)
         try:
             d.start()
             for t in tests:
                 if t == "tls":
-                    tls(d, tport, token, cert)
+                    tls(d, tport, token, cert, "sips:alice@127.0.0.1:%d", "sips")
+                    tls(d, tport, token, cert, "sip:alice@127.0.0.1:%d", "no_transport")
                 else:
                     t(d, tmp, sport, token, sipps)
         finally:
