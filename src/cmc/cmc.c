@@ -289,6 +289,7 @@ static enum mcx_err configure(struct mcx_cmc *c, const struct mcx_cmc_conf *conf
 		return err;
 	c->conf = *conf;
 	c->conf.init_xml = NULL;
+	c->conf.dm_tree = NULL;
 	c->conf.password = NULL;
 	c->conf.refresh_token = NULL;
 	c->conf.instance_id = keep(c, conf->instance_id);

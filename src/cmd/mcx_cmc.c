@@ -24,6 +24,9 @@ static void usage(FILE *f)
 		"  show    the effective configuration from the cache, as JSON\n"
 		"options:\n"
 		"  --init FILE          UE initial configuration XML (kept in the cache: needed once)\n"
+		"  --dm-tree DIR        or the UE initial configuration MO of an OMA DM client's tree\n"
+		"                       (mcx dm client ... --tree DIR); its DevInfo/DevId is the\n"
+		"                       instance ID unless --instance-id is given\n"
 		"  --instance-id URN    the UE's instance ID: urn:uuid:... or urn:gsma:imei:... (kept)\n"
 		"  --user MCPTT-ID      e.g. sip:alice@example.org (kept in the cache)\n"
 		"  --password PW        login password (else $MCX_PASSWORD, else a line of stdin)\n"
@@ -32,6 +35,9 @@ static void usage(FILE *f)
 		"  --xcap-root URL      use this CMS/GMS XCAP root, not the initial configuration's\n"
 		"  --idms URL           use this IdMS issuer (URL/authorize, URL/token)\n"
 		"  --sip-server H:P     where SUBSCRIBE goes (run)\n"
+		"  --sip-transport T    udp (default), tcp or tls (the server's certificate is checked\n"
+		"                       against --cacert or the system's CAs and the host of\n"
+		"                       --sip-server, unless -k)\n"
 		"  --sip-local A:P      local SIP address (default: 127.0.0.1 for a loopback server)\n"
 		"  --client-id ID       OAuth client (default mcptt-demo-client)\n"
 		"  --redirect-uri URI   its redirect URI (default http://127.0.0.1:8123/callback)\n"
@@ -39,6 +45,7 @@ static void usage(FILE *f)
 		"  --token-margin S     refresh the access token S seconds before it expires (30)\n"
 		"  --backoff-min MS, --backoff-max MS   re-subscription backoff (500, 60000)\n"
 		"  -k                   accept any TLS certificate;  --cacert FILE  CA bundle\n"
+		"                       (both for HTTPS and SIP over TLS)\n"
 		"  -q                   no progress lines on stderr\n");
 }
 
@@ -155,6 +162,21 @@ static int parse(struct mcx_ctx *x, int argc, char **argv, struct mcx_cmc_conf *
 		i++;
 		if (!strcmp(a, "--init"))
 			o->init = v;
+		else if (!strcmp(a, "--dm-tree"))
+			c->dm_tree = v;
+		else if (!strcmp(a, "--sip-transport")) {
+			if (!strcmp(v, "udp"))
+				c->sip_transport = MCX_CMC_SIP_UDP;
+			else if (!strcmp(v, "tcp"))
+				c->sip_transport = MCX_CMC_SIP_TCP;
+			else if (!strcmp(v, "tls"))
+				c->sip_transport = MCX_CMC_SIP_TLS;
+			else {
+				fprintf(stderr, "mcx cmc: --sip-transport is udp, tcp or tls, not '%s'\n",
+					v);
+				return 2;
+			}
+		}
 		else if (!strcmp(a, "--instance-id"))
 			c->instance_id = v;
 		else if (!strcmp(a, "--user"))
