@@ -6,7 +6,7 @@
 #   make bench      benchmark against nginx (see bench/README.md)
 #   make V=1        show commands
 
-PKGS    := libmicrohttpd libxml-2.0 sqlite3 libcrypto libcurl jansson libargon2 libre libwbxml2
+PKGS    := libmicrohttpd libxml-2.0 sqlite3 libcrypto libssl libcurl jansson libargon2 libre libwbxml2
 CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)
@@ -91,6 +91,10 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC) $(B)/schemas.o
 bench: all
 	$(Q)sh bench/run.sh
 
+# SIP fan-out (issue 5): make bench-sip [SIP_N="10000 100000"]; see docs/benchmarks.md
+bench-sip: $(BIN)/mcxd
+	$(Q)MCXD=$(BIN)/mcxd sh bench/run-sip.sh $(SIP_N)
+
 PREFIX  ?= /usr/local
 install: $(BIN)/mcxd $(BIN)/mcx
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mcx
@@ -107,5 +111,5 @@ lint:
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all test check fuzz bench format lint clean install
+.PHONY: all test check fuzz bench bench-sip format lint clean install
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

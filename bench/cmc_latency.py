@@ -4,8 +4,9 @@ XCAP) to the client's change callback (the "doc" event of `mcx cmc run`,
 printed with its wall-clock time), median and p99 over N changes, and the
 client's CPU time (user + system, from /proc) per applied patch.
 
-Usage: MCX_BIN=bin python3 bench/cmc_latency.py [N]   (default 1000)
-Everything on 127.0.0.1; mcxd with the demo organisation, IdMS and SIP."""
+Usage: MCX_BIN=bin python3 bench/cmc_latency.py [N] [udp|tcp|tls]   (default 1000 udp)
+Everything on 127.0.0.1; mcxd with the demo organisation, IdMS and SIP (tls: a
+self-signed certificate made with the openssl command, checked by the client)."""
 import http.client
 import json
 import os
@@ -17,7 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "live"))
-from mcxd import Mcxd, BIN  # noqa: E402
+from mcxd import Mcxd, BIN, free_port  # noqa: E402
 from cmc import free_udp_tcp_port, UE, P0  # noqa: E402
 
 MCX = os.path.join(BIN, "mcx")
@@ -31,10 +32,22 @@ def cpu_seconds(pid):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    tp = sys.argv[2] if len(sys.argv) > 2 else "udp"
     tmp = tempfile.mkdtemp(prefix="mcx-bench-cmc-")
-    sip_port = free_udp_tcp_port()
+    sip_port, tls_port = free_udp_tcp_port(), free_port()
+    extra, sip_args = [], ["--sip-server", "127.0.0.1:%d" % sip_port, "--sip-transport", tp]
+    if tp == "tls":
+        cert, key = os.path.join(tmp, "c.pem"), os.path.join(tmp, "k.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                        key, "-out", cert], check=True, capture_output=True)
+        extra = ["--sip-tls-listen", "127.0.0.1:%d" % tls_port, "--sip-tls-cert", cert,
+                 "--sip-tls-key", key]
+        sip_args = ["--sip-server", "127.0.0.1:%d" % tls_port, "--sip-transport", "tls",
+                    "--cacert", cert]
     d = Mcxd("--idms", "yes", "--sip", "yes", "--sip-listen", "127.0.0.1:%d" % sip_port,
-             "--sip-transports", "udp", "--access-log", "off").start()
+             "--sip-transports", "udp,tcp", "--access-log", "off", *extra).start()
     proc = None
     try:
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo",
@@ -48,8 +61,8 @@ def main():
         subprocess.run([MCX, "cmc", "login", "-q", "--init", ip, "--instance-id", UE, "--user",
                         "sip:alice@example.org", "--password", "alice-demo", "--cache", cache],
                        check=True)
-        proc = subprocess.Popen([MCX, "cmc", "run", "--cache", cache, "--sip-server",
-                                 "127.0.0.1:%d" % sip_port], stdout=subprocess.PIPE)
+        proc = subprocess.Popen([MCX, "cmc", "run", "--cache", cache] + sip_args,
+                                stdout=subprocess.PIPE)
         events, cond = [], threading.Condition()
 
         def reader():
@@ -88,7 +101,7 @@ def main():
         cpu = cpu_seconds(proc.pid) - cpu0
         lat.sort()
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-        print("changes: %d  callbacks: %s" % (n, how))
+        print("SIP over %s; changes: %d  callbacks: %s" % (tp.upper(), n, how))
         print("PUT -> callback: median %.2f ms, p99 %.2f ms, mean %.2f ms, max %.2f ms"
               % (statistics.median(lat), p99, statistics.mean(lat), lat[-1]))
         print("client CPU: %.1f ms total, %.0f us per applied patch"

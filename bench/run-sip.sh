@@ -16,6 +16,9 @@
 #   SIPLOAD_UNSUBSCRIBE=1  also time ending every subscription (slow: see docs/benchmarks.md)
 #   MCX_BENCH_IDLE=S       also read the RSS after S idle seconds (S > 32: libre's server
 #                          transactions of the SUBSCRIBEs are gone) before the PUT
+#   MCX_BENCH_HEAP=1       with gdb: glibc's malloc_stats() of mcxd before and after the
+#                          subscriptions: live heap per subscription, apart from what
+#                          the allocator keeps (RSS counts both)
 #   MCX_BENCH_PERF=1       perf record mcxd during each phase; reports in MCX_BENCH_OUT
 #   MCX_BENCH_PERF_OPTS    perf record options (default "-F 499 -g"; libre has no frame
 #                          pointers: "-F 199 --call-graph dwarf" gives its callers)
@@ -64,6 +67,12 @@ for _ in range(50):
 }
 field() {  # key line: the value of key=value in line
   echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+heap_in_use() {  # pid log: bytes glibc's malloc has handed out and not got back
+  [ "${MCX_BENCH_HEAP:-0}" = 1 ] && command -v gdb >/dev/null || return 0
+  gdb -p "$1" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1 || return 0
+  sleep 0.2
+  awk '/^Total/ {t = 1} t && /in use bytes/ {v = $NF; t = 0} END {print v}' "$2"
 }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 drops() {  # datagrams the kernel dropped at mcxd's SIP socket (receive buffer full)
@@ -120,7 +129,7 @@ for n in "$@"; do
   put="$put -H 'Content-Type: application/vnd.3gpp.mcptt-service-config+xml'"
   put="$put --data-binary @$work/sc2.xml '$url'"
   sleep 0.5
-  rss0=$(rss_kib "$mpid")
+  rss0=$(rss_kib "$mpid"); heap0=$(heap_in_use "$mpid" "$out/mcxd-$n.log")
   rm -f "$work/ready" "$work/go"
   perf_start "$out/perf-subscribe-$n.data"
   build/bench/sipload --server "127.0.0.1:$sport" -n "$n" -k "${SIPLOAD_SOCKETS:-8}" -r "$rate" \
@@ -140,6 +149,9 @@ for n in "$@"; do
     echo "  RSS after ${MCX_BENCH_IDLE} s idle: $idle KiB ($(awk -v a="$rss0" -v b="$idle" -v n="$n" \
       'BEGIN {printf "%.0f", (b - a) * 1024 / n}') B per subscription)"
   fi
+  heap1=$(heap_in_use "$mpid" "$out/mcxd-$n.log")
+  [ -n "$heap1" ] && echo "  malloc in use: $heap0 -> $heap1 bytes ($(awk -v a="$heap0" -v b="$heap1" \
+    -v n="$n" 'BEGIN {printf "%.0f", (b - a) / n}') B per subscription); RSS $(rss_kib "$mpid") KiB"
   perf_start "$out/perf-fanout-$n.data"
   touch "$work/go"
   rc=0; wait "$lpid" || rc=$?; lpid=""
@@ -151,8 +163,11 @@ for n in "$@"; do
   grep -v '^ready$' "$out/sipload-$n.err" | sed 's/^/  /' || true
   ended=$(grep -c 'the subscription ends' "$out/mcxd-$n.log" || true)
   [ "$ended" -gt 0 ] && echo "  mcxd ended $ended subscriptions itself (NOTIFY not answered in time: our 200s dropped)"
-  w=$(grep -c . "$out/mcxd-$n.log" || true)
-  [ "$w" -gt 0 ] && { echo "  mcxd logged $w warnings, first:"; head -3 "$out/mcxd-$n.log" | sed 's/^/    /'; }
+  late=$(grep -c '^unhandeled response' "$out/mcxd-$n.log" || true)
+  [ "$late" -gt 0 ] && echo "  libre saw $late responses after their transaction had ended (its stderr)"
+  w=$(grep -v 'the subscription ends\|^unhandeled response' "$out/mcxd-$n.log" | grep -c ' warn \| err ' || true)
+  [ "$w" -gt 0 ] && { echo "  mcxd logged $w other warnings, first:"
+    grep -v 'the subscription ends' "$out/mcxd-$n.log" | grep ' warn \| err ' | head -3 | sed 's/^/    /'; }
   echo "  sipload exit $rc; mcxd RSS ${rss0} KiB -> ${rss1} KiB subscribed -> ${rss2} KiB after the fan-out;" \
     "mcxd SIP socket drops: $d1 while subscribing, $((d2 - d1)) in the fan-out"
   s=$(grep '^subscribe:' "$out/sipload-$n.out" || true)

@@ -44,6 +44,7 @@ suite() {  # build-dir bin-dir label
   count "sip subscribe/notify$tag" "$log/sip$tag" $?
   MCX_BIN=$bin python3 tests/live/dm_client.py > "$log/dmc$tag" 2>&1; count "dm client$tag" "$log/dmc$tag" $?
   MCX_BIN=$bin python3 tests/live/cmc.py > "$log/cmc$tag" 2>&1; count "cmc client$tag" "$log/cmc$tag" $?
+  MCX_BIN=$bin python3 tests/live/cmc_dm.py > "$log/cmcdm$tag" 2>&1; count "cmc dm/tls$tag" "$log/cmcdm$tag" $?
   MCX_BIN=$bin python3 tests/live/sip_more.py > "$log/sip2$tag" 2>&1
   count "sip: other writers, window, elements$tag" "$log/sip2$tag" $?
   MCX_BIN=$bin python3 tests/live/sip_restart.py > "$log/siprestart$tag" 2>&1; count "sip: restart, mcx sip$tag" "$log/siprestart$tag" $?

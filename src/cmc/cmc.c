@@ -22,7 +22,13 @@
 #define DEF_CLIENT "mcptt-demo-client"
 #define DEF_REDIRECT "http://127.0.0.1:8123/callback"
 
-static const char *const kind_names[] = {"profile", "ue-config", "service-config", "group"};
+static const char *const kind_names[] = {"profile", "ue-config", "service-config", "group",
+					 "ue-init-config"};
+
+const char *cmc_kind_name(enum cmc_kind k)
+{
+	return (unsigned)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "?";
+}
 
 void cmc_emit(struct mcx_cmc *c, enum mcx_cmc_ev type, const char *sel, const char *etag,
 	      const char *how, const char *detail, unsigned ms)
@@ -83,15 +89,19 @@ static struct cmc_doc *doc_add(struct mcx_cmc *c, const char *sel, enum cmc_kind
 	d->index = -1;
 	buf_init(&d->bytes, CMC_MAX_DOC);
 	c->ndocs++;
+	c->state_dirty = true;
 	return d;
 }
 
-static void doc_drop_copy(struct cmc_doc *d)
+static void doc_drop_copy(struct mcx_cmc *c, struct cmc_doc *d)
 {
 	buf_reset(&d->bytes);
 	buf_init(&d->bytes, CMC_MAX_DOC);
 	d->etag[0] = '\0';
+	c->state_dirty = true;
 }
+
+static void ueinit_apply(struct mcx_cmc *c, const struct cmc_doc *d);
 
 /* Replace the cached copy: file first, then memory (the state file follows). */
 static enum mcx_err doc_store(struct mcx_cmc *c, struct cmc_doc *d, const char *p, size_t n,
@@ -107,6 +117,8 @@ static enum mcx_err doc_store(struct mcx_cmc *c, struct cmc_doc *d, const char *
 	if (err)
 		return fail(c, err, "cache: %s: %s", d->sel, mcx_strerror(err));
 	snprintf(d->etag, sizeof(d->etag), "%s", etag);
+	if (d->kind == CMC_K_UEINIT)
+		ueinit_apply(c, d);
 	return MCX_OK;
 }
 
@@ -138,7 +150,7 @@ enum mcx_err cmc_state_save(struct mcx_cmc *c)
 
 		if (!d->etag[0])
 			continue;
-		o = json_pack("{s:s, s:s, s:i}", "etag", d->etag, "kind", kind_names[d->kind],
+		o = json_pack("{s:s, s:s, s:i}", "etag", d->etag, "kind", cmc_kind_name(d->kind),
 			      "index", d->index);
 		if (o)
 			json_object_set_new(docs, d->sel, o);
@@ -151,6 +163,8 @@ enum mcx_err cmc_state_save(struct mcx_cmc *c)
 			       sizeof(eb));
 	if (err)
 		fail(c, err, "cache: %s", eb);
+	else
+		c->state_dirty = false;
 out:
 	if (text) {
 		memset(text, 0, strlen(text)); /* tokens */
@@ -171,8 +185,34 @@ static enum cmc_kind kind_of(const char *name)
 	return CMC_K_GROUP;
 }
 
-/* Resume from the cache: tokens, and every document whose bytes still hash
- * to the ETag recorded (a copy that does not is dropped and fetched again). */
+/* The UE initial configuration followed on the CMS (its per-UE document)
+ * changed: its timers, default profile and protection flags take effect now.
+ * The endpoints (IdMS, XCAP roots, CMS PSI) stay those the client was
+ * started with (init.xml, perhaps with local overrides): a server copy that
+ * named an unreachable IdMS must not cut the client off its own CMS. */
+static void ueinit_apply(struct mcx_cmc *c, const struct cmc_doc *d)
+{
+	struct cmc_initcfg *n = mcx_malloc(sizeof(*n));
+	char eb[300];
+
+	if (!n)
+		return;
+	if (cmc_initcfg_parse(n, d->bytes.p ? d->bytes.p : "", d->bytes.len, eb, sizeof(eb))) {
+		log_warn("%s: not used: %s", d->sel, eb);
+	} else {
+		memcpy(c->ic.domain, n->domain, sizeof(n->domain));
+		memcpy(c->ic.default_user, n->default_user, sizeof(n->default_user));
+		c->ic.default_index = n->default_index;
+		memcpy(c->ic.timers, n->timers, sizeof(n->timers));
+		c->ic.ntimers = n->ntimers;
+		c->ic.integrity = n->integrity;
+		c->ic.confidentiality = n->confidentiality;
+	}
+	mcx_free(n);
+}
+
+/* Resume from the cache: tokens, and every document named by the state
+ * file, at the version its bytes hold. */
 static void state_load(struct mcx_cmc *c)
 {
 	struct mcx_buf b;
@@ -227,14 +267,19 @@ static void state_load(struct mcx_cmc *c)
 		d->index = (int)json_integer_value(json_object_get(v, "index"));
 		if (cmc_cache_get(c->conf.cache_dir, sel, &d->bytes, eb, sizeof(eb)))
 			continue;
+		/* A patched copy is not recorded here (its ETag is the hash of
+		 * its bytes, checked when it was patched), and a crash may come
+		 * between a document's write and the state file's: the bytes,
+		 * written atomically, are one whole version, and their hash
+		 * names it. (A server whose ETags are not that hash gets a GET
+		 * without a match, so a full answer: never a wrong copy.) */
 		xcap_etag(d->bytes.p ? d->bytes.p : "", d->bytes.len, et);
-		if (strcmp(et, etag)) {
-			log_warn("cached %s does not match its ETag: fetched again", sel);
-			doc_drop_copy(d);
-			continue;
-		}
-		snprintf(d->etag, sizeof(d->etag), "%s", etag);
+		if (strcmp(et, etag))
+			log_debug("cached %s is newer than the state file: ETag %s", sel, et);
+		snprintf(d->etag, sizeof(d->etag), "%s", et);
 		d->wanted = true;
+		if (d->kind == CMC_K_UEINIT)
+			ueinit_apply(c, d);
 	}
 out:
 	json_decref(j);
@@ -467,6 +512,7 @@ void mcx_cmc_free(struct mcx_cmc *c)
 		return;
 	for (i = 0; i < c->ndocs; i++) {
 		mcx_free(c->docs[i].sel);
+		mcx_free(c->docs[i].groups);
 		buf_reset(&c->docs[i].bytes);
 	}
 	for (i = 0; i < c->nstrs; i++)
@@ -565,8 +611,10 @@ static const char *root_of(const struct mcx_cmc *c, enum cmc_kind k)
 }
 
 /* GET one document with If-None-Match; status 200/304/404 handled here,
- * others are errors. *status gets the HTTP status. */
-static enum mcx_err fetch(struct mcx_cmc *c, struct cmc_doc *d, const char *why, long *status)
+ * others are errors, except a 403 when optional (the user may not read
+ * it). *status gets the HTTP status. */
+static enum mcx_err fetch_x(struct mcx_cmc *c, struct cmc_doc *d, const char *why, long *status,
+			    bool optional)
 {
 	struct cmc_http_resp r;
 	char url[CMC_MAX_URL + 200], eb[600], et[XCAP_ETAG_LEN + 1];
@@ -601,13 +649,15 @@ static enum mcx_err fetch(struct mcx_cmc *c, struct cmc_doc *d, const char *why,
 			log_warn("%s: the server's ETag %s is not the hash of the bytes %s", d->sel,
 				 r.etag, et);
 		err = doc_store(c, d, p, r.body.len, r.etag[0] ? r.etag : et);
+		c->state_dirty = true; /* the server's ETag need not be the hash */
 		if (!err)
 			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, d->etag, "fetched", why, 0);
-	} else if (r.status == 404) {
+	} else if (r.status == 404 || (optional && r.status == 403)) {
 		if (d->etag[0]) {
 			cmc_cache_remove(c->conf.cache_dir, d->sel);
-			doc_drop_copy(d);
-			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted", "404 on fetch", 0);
+			doc_drop_copy(c, d);
+			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted",
+				 r.status == 404 ? "404 on fetch" : "403 on fetch", 0);
 		}
 	} else {
 		char said[200];
@@ -628,45 +678,67 @@ out:
 	return err;
 }
 
-/* Walk the profile's group references (MCPTTGroupInfo, ImplicitAffiliations). */
-static void groups_of(const struct cmc_doc *d, char (*ids)[512], unsigned *n, unsigned max)
+static enum mcx_err fetch(struct mcx_cmc *c, struct cmc_doc *d, const char *why, long *status)
+{
+	return fetch_x(c, d, why, status, false);
+}
+
+/* Read what a profile says about groups and pre-selection, once per version:
+ * every NOTIFY re-selects the profile and re-checks the group set, and
+ * parsing each profile each time was most of the client's CPU per patch. */
+static void profile_info(struct cmc_doc *d)
 {
 	static const char *const lists[] = {"MCPTTGroupInfo", "ImplicitAffiliations"};
-	const xmlNode *on, *l, *e;
+	const xmlNode *root, *on, *l, *e;
+	struct mcx_buf ids;
 	xmlDoc *doc = NULL;
 	char eb[200], v[512];
-	unsigned i, k;
+	unsigned i;
 
+	if (!strcmp(d->info_etag, d->etag))
+		return;
+	mcx_free(d->groups);
+	d->groups = NULL;
+	d->groups_len = 0;
+	d->pre = false;
+	snprintf(d->info_etag, sizeof(d->info_etag), "%s", d->etag);
 	if (!d->etag[0] || cmc_xml_parse(&doc, d->bytes.p, d->bytes.len, eb, sizeof(eb)))
 		return;
-	for (on = cmc_xml_child(xmlDocGetRootElement(doc), "OnNetwork"); on; on = cmc_xml_next(on))
+	buf_init(&ids, (size_t)CMC_MAX_GROUPS * sizeof(v));
+	root = xmlDocGetRootElement(doc);
+	d->pre = cmc_xml_child(root, "Pre-selected-indication") != NULL;
+	for (on = cmc_xml_child(root, "OnNetwork"); on; on = cmc_xml_next(on))
 		for (i = 0; i < 2; i++)
 			for (l = cmc_xml_child(on, lists[i]); l; l = cmc_xml_next(l))
 				for (e = cmc_xml_child(l, "entry"); e; e = cmc_xml_next(e)) {
-					bool dup = false;
-
 					cmc_xml_text(cmc_xml_child(e, "uri-entry"), v, sizeof(v));
-					if (!v[0] || strpbrk(v, "/?# "))
-						continue;
-					for (k = 0; k < *n; k++)
-						dup |= !strcmp(ids[k], v);
-					if (!dup && *n < max)
-						snprintf(ids[(*n)++], 512, "%s", v);
+					if (v[0] && !strpbrk(v, "/?# ") &&
+					    buf_add(&ids, v, strlen(v) + 1))
+						log_warn("%s: too many group references", d->sel);
 				}
 	xmlFreeDoc(doc);
+	d->groups = buf_take(&ids, &d->groups_len);
+	if (!d->groups)
+		d->groups_len = 0; /* none, or out of memory: no groups */
 }
 
-static bool preselected(const struct cmc_doc *d)
+/* The profile's group references (MCPTTGroupInfo, ImplicitAffiliations)
+ * added to ids without duplicates. */
+static void groups_of(struct cmc_doc *d, char (*ids)[512], unsigned *n, unsigned max)
 {
-	xmlDoc *doc = NULL;
-	char eb[200];
-	bool yes;
+	size_t off;
+	unsigned k;
 
-	if (cmc_xml_parse(&doc, d->bytes.p, d->bytes.len, eb, sizeof(eb)))
-		return false;
-	yes = cmc_xml_child(xmlDocGetRootElement(doc), "Pre-selected-indication") != NULL;
-	xmlFreeDoc(doc);
-	return yes;
+	profile_info(d);
+	for (off = 0; off < d->groups_len; off += strlen(d->groups + off) + 1) {
+		const char *v = d->groups + off;
+		bool dup = false;
+
+		for (k = 0; k < *n; k++)
+			dup |= !strcmp(ids[k], v);
+		if (!dup && *n < max)
+			snprintf(ids[(*n)++], 512, "%s", v);
+	}
 }
 
 /* The profile in use (TS 24.484 §8.3.2): the pre-selected one, else the
@@ -677,11 +749,12 @@ static void select_profile(struct mcx_cmc *c)
 	unsigned i;
 
 	for (i = 0; i < c->ndocs; i++) {
-		const struct cmc_doc *d = &c->docs[i];
+		struct cmc_doc *d = &c->docs[i];
 
 		if (d->kind != CMC_K_PROFILE || !d->etag[0] || !d->wanted)
 			continue;
-		if (!pre && preselected(d))
+		profile_info(d);
+		if (!pre && d->pre)
 			pre = d;
 		if (!strcmp(c->ic.default_user, c->user) && d->index == c->ic.default_index)
 			dflt = d;
@@ -689,7 +762,10 @@ static void select_profile(struct mcx_cmc *c)
 			low = d;
 	}
 	pre = pre ? pre : dflt ? dflt : low;
-	snprintf(c->selected, sizeof(c->selected), "%s", pre ? pre->sel : "");
+	if (strcmp(c->selected, pre ? pre->sel : "")) {
+		snprintf(c->selected, sizeof(c->selected), "%s", pre ? pre->sel : "");
+		c->state_dirty = true;
+	}
 }
 
 /* The group documents of every profile (GMS byGroupID view); refetch: also
@@ -744,7 +820,7 @@ static enum mcx_err sync_groups(struct mcx_cmc *c, const char *why, bool refetch
 			c->scope_changed = true;
 		if (d->kind == CMC_K_GROUP && !d->wanted && d->etag[0]) {
 			cmc_cache_remove(c->conf.cache_dir, d->sel);
-			doc_drop_copy(d);
+			doc_drop_copy(c, d);
 			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted",
 				 "no longer named by a profile", 0);
 		}
@@ -814,6 +890,30 @@ static enum mcx_err sync_ueconf(struct mcx_cmc *c)
 		    c->conf.instance_id);
 }
 
+/* The UE initial configuration of this UE on the CMS (TS 24.484 §7.2.1.1:
+ * users/sip:<instance ID>/<instance ID>), followed when the user may read
+ * it (NOTES-2 §1.3: it can be subscribed to); 403/404: not followed. */
+static enum mcx_err sync_ueinit(struct mcx_cmc *c)
+{
+	char sel[CMC_MAX_URL];
+	struct cmc_doc *d;
+	enum mcx_err err;
+	long st;
+
+	snprintf(sel, sizeof(sel), "org.3gpp.mcptt.ue-init-config/users/sip:%s/%s",
+		 c->conf.instance_id, c->conf.instance_id);
+	d = doc_add(c, sel, CMC_K_UEINIT);
+	if (!d)
+		return fail(c, MCX_ELIMIT, "more than %u documents", CMC_MAX_DOCS);
+	err = fetch_x(c, d, "sync", &st, true);
+	if (err)
+		return err;
+	d->wanted = st == 200 || st == 304;
+	if (!d->wanted)
+		log_info("%s: not followed (%ld)", sel, st);
+	return MCX_OK;
+}
+
 enum mcx_err mcx_cmc_sync(struct mcx_cmc *c)
 {
 	struct cmc_doc *d;
@@ -833,6 +933,10 @@ enum mcx_err mcx_cmc_sync(struct mcx_cmc *c)
 		return err;
 	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "ue-config", c->root, 0);
 	err = sync_ueconf(c);
+	if (err)
+		return err;
+	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "ue-init-config", c->root, 0);
+	err = sync_ueinit(c);
 	if (err)
 		return err;
 	cmc_emit(c, MCX_CMC_EV_PROGRESS, NULL, NULL, "service-config", c->root, 0);
@@ -946,7 +1050,7 @@ static bool apply_one(struct mcx_cmc *c, const struct cmc_ndoc *nd, struct mcx_b
 	case CMC_DELETE:
 		if (d->etag[0]) {
 			cmc_cache_remove(c->conf.cache_dir, d->sel);
-			doc_drop_copy(d);
+			doc_drop_copy(c, d);
 			cmc_emit(c, MCX_CMC_EV_DOC, d->sel, NULL, "deleted", why, 0);
 		}
 		d->wanted = false;
@@ -955,8 +1059,8 @@ static bool apply_one(struct mcx_cmc *c, const struct cmc_ndoc *nd, struct mcx_b
 		break;
 	}
 	/* a GET without If-None-Match: the copy is known to be stale */
-	doc_drop_copy(d);
-	if (fetch(c, d, why, &st))
+	doc_drop_copy(c, d);
+	if (fetch_x(c, d, why, &st, d->kind == CMC_K_UEINIT))
 		return false;
 	d->wanted = st == 200;
 	return true;
@@ -987,11 +1091,12 @@ void cmc_on_notify_body(struct mcx_cmc *c, const char *body, size_t len)
 	cmc_notify_free(n);
 	if (profiles && sync_groups(c, "a profile changed", false))
 		log_warn("%s", c->errmsg);
-	if (changed) {
+	if (changed)
 		select_profile(c);
-		if (cmc_state_save(c))
-			log_warn("%s", c->errmsg);
-	}
+	/* patches alone leave the state file as it was: one write less per
+	 * change (the copies' bytes name their versions, see state_load) */
+	if (c->state_dirty && cmc_state_save(c))
+		log_warn("%s", c->errmsg);
 	cmc_emit(c, MCX_CMC_EV_NOTIFY, NULL, NULL, changed ? "applied" : "nothing-new", NULL, 0);
 }
 
@@ -1005,5 +1110,10 @@ enum mcx_err mcx_cmc_run(struct mcx_cmc *c, bool stop_on_signal)
 	if (err)
 		return err;
 	c->scope_changed = false;
-	return cmc_sip_run(c, stop_on_signal);
+	err = cmc_sip_run(c, stop_on_signal);
+	/* the ETags of the copies patched since the last save (for people
+	 * reading the file: a client gets them from the bytes anyway) */
+	if (!err && cmc_state_save(c))
+		log_warn("%s", c->errmsg);
+	return err;
 }

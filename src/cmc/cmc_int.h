@@ -14,7 +14,7 @@
 #include "cmc/limits.h"
 #include "cmc/login.h"
 
-enum cmc_kind { CMC_K_PROFILE = 0, CMC_K_UECONF, CMC_K_SERVICE, CMC_K_GROUP };
+enum cmc_kind { CMC_K_PROFILE = 0, CMC_K_UECONF, CMC_K_SERVICE, CMC_K_GROUP, CMC_K_UEINIT };
 
 struct cmc_doc {
 	char *sel;            /* relative to the XCAP root */
@@ -23,6 +23,12 @@ struct cmc_doc {
 	char etag[80];        /* "" = no cached copy */
 	struct mcx_buf bytes; /* the cached copy */
 	bool wanted;          /* part of the current document set */
+	/* profiles: what select_profile() and the group set need, read from
+	 * the bytes of version info_etag (parsed again only when it changes) */
+	char info_etag[80];
+	bool pre;             /* <Pre-selected-indication/> */
+	char *groups;         /* group ids, each NUL-terminated, one after another */
+	size_t groups_len;
 };
 
 struct cmc_sip;
@@ -47,8 +53,13 @@ struct mcx_cmc {
 	volatile sig_atomic_t stop;
 	struct cmc_sip *sip;           /* during mcx_cmc_run */
 	bool scope_changed;            /* the group set changed: subscribe anew */
+	/* the state file is out of date in more than the ETags of patched
+	 * copies (which their bytes name: see state_load) */
+	bool state_dirty;
 };
 
+/* "profile", "ue-config", ... (state file, show). */
+const char *cmc_kind_name(enum cmc_kind k);
 /* Emit an event to the application. */
 void cmc_emit(struct mcx_cmc *c, enum mcx_cmc_ev type, const char *sel, const char *etag,
 	      const char *how, const char *detail, unsigned ms);

@@ -71,8 +71,10 @@ enum mcx_err cmc_dm_init_read(const char *dir, struct mcx_buf *xml, char **devid
 	}
 	x = instance(t, map, &n);
 	if (!x) {
-		snprintf(eb, el, "DM tree %s holds no %s MO (%s/<x>): run a DM session first "
-				 "(mcx dm client session)", dir, map->title, map->tree_root);
+		snprintf(eb, el,
+			 "DM tree %s holds no %s MO (%s/<x>): run a DM session first "
+			 "(mcx dm client session)",
+			 dir, map->title, map->tree_root);
 		err = MCX_ENOENT;
 		goto out;
 	}

@@ -16,7 +16,7 @@
  * *devid (caller frees with mcx_free; NULL when the tree has none).
  * MCX_ENOENT when there is no tree or no such MO, MCX_EINVAL when the MO
  * does not map back to a document; eb says which and what to do. */
-MCX_WUR enum mcx_err cmc_dm_init_read(const char *dir, struct mcx_buf *xml, char **devid,
-				      char *eb, size_t el);
+MCX_WUR enum mcx_err cmc_dm_init_read(const char *dir, struct mcx_buf *xml, char **devid, char *eb,
+				      size_t el);
 
 #endif

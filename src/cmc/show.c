@@ -9,7 +9,6 @@
 #include "cmc/xml.h"
 #include "core/banned.h"
 
-static const char *const kind_names[] = {"profile", "ue-config", "service-config", "group"};
 
 static void set_str(json_t *o, const char *k, const char *v)
 {
@@ -139,7 +138,7 @@ enum mcx_err mcx_cmc_show(struct mcx_cmc *c, char **json)
 		if (!d->etag[0])
 			continue;
 		json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:I}", "sel", d->sel, "kind",
-						      kind_names[d->kind], "etag", d->etag, "bytes",
+						      cmc_kind_name(d->kind), "etag", d->etag, "bytes",
 						      (json_int_t)d->bytes.len));
 		if (d->kind == CMC_K_GROUP)
 			json_array_append_new(groups, group_json(d));

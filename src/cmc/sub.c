@@ -4,9 +4,13 @@
  * cmc.c, a fresh token carried by an in-dialog refresh, and a new
  * subscription with backoff after any failure (481, no answer, a terminated
  * NOTIFY). libre's sipevent subscriber is not used: it sends SUBSCRIBEs
- * without a body, and ours carry the token every time.
+ * without a body, and ours carry the token every time. Over UDP, TCP or
+ * TLS; on a connection, an OPTIONS first tells us the connection's address
+ * for the Contact, and libre's keepalive tells us when it is lost.
  *
  *   CMC                                  mcxd
+ *    | OPTIONS (TCP/TLS only) ---------->  |  opens the connection
+ *    |  <-------------------- 200          |  its local address -> Contact
  *    | SUBSCRIBE (token + list) -------->  |
  *    |  <-------------------- 200 Expires  |  refresh timer at 90 %
  *    |  <---------- NOTIFY full state      |  etags: KEEP or FETCH
@@ -14,6 +18,7 @@
  *    |  <---------- NOTIFY patch           |  patch, verify new-etag
  *    | SUBSCRIBE (refresh, new token) ---> |  token timer at exp - margin
  *    |  <-------------------- 481          |  server restarted: new dialog
+ *    |  (connection closed) ..........     |  TCP/TLS: new subscription at once
  *
  * Everything here runs on the thread of mcx_cmc_run(). */
 #include <errno.h>
@@ -25,6 +30,10 @@
 #include "core/log.h"
 #include "cmc/cmc_int.h"
 #include "cmc/backoff.h"
+#include "cmc/tlsverify.h"
+/* re_tls.h declares tls_openssl_context() only with USE_OPENSSL (Debian's
+ * libre is built with OpenSSL) */
+#define USE_OPENSSL 1
 #include "sip/libre.h"
 
 #define BOUNDARY "mcx-cmc-b0undary"
@@ -39,6 +48,13 @@ struct cmc_sip {
 	struct sip_dialog *dlg;
 	struct sip_request *req;
 	struct sip_request *unsub;     /* unsubscribing a dialog given up */
+	struct tls *tls;               /* SIP over TLS: the client context */
+	struct sip_keepalive *ka;      /* TCP/TLS: tells when the connection is lost */
+	struct sip_request *probe;     /* TCP/TLS: the OPTIONS that opens the connection */
+	struct sip_dialog *pdlg;       /* its throwaway dialog */
+	struct sa conn_laddr;          /* TCP/TLS: the connection's local address */
+	bool have_laddr;
+	enum sip_transp tp;
 	struct tmr t_refresh, t_retry, t_token, t_poll;
 	char route[300];
 	char req_uri[CMC_INIT_MAX_STR];
@@ -59,11 +75,18 @@ static void on_signal(int sig)
 		sig_client->stop = 1;
 }
 
+/* The Contact: over TCP/TLS the connection's own address, so the notifier
+ * sends its NOTIFYs back on our connection (docs/sip.md "TLS"); libre 1.1.0
+ * would name its listening socket, which nobody can reach through a NAT and
+ * which has no certificate. */
 static int send_contact(enum sip_transp tp, const struct sa *src, const struct sa *dst,
 			struct mbuf *mb, void *arg)
 {
+	const struct cmc_sip *s = arg;
+
 	(void)dst;
-	(void)arg;
+	if (tp != SIP_TRANSP_UDP && s->have_laddr)
+		src = &s->conn_laddr;
 	return mbuf_printf(mb, "Contact: <sip:cmc@%J%s>;+g.3gpp.icsi-ref=\"%s\"\r\n", src,
 			   sip_transp_param(tp), "urn%3Aurn-7%3A3gpp-service.ims.icsi.mcptt");
 }
@@ -152,26 +175,17 @@ static void schedule_retry(struct cmc_sip *s, const char *why)
 
 	s->established = false;
 	s->dlg = mem_deref(s->dlg);
+	s->ka = mem_deref(s->ka);
 	tmr_cancel(&s->t_refresh);
 	cmc_emit(s->c, MCX_CMC_EV_RETRY, NULL, NULL, "resubscribe", why, ms);
 	tmr_start(&s->t_retry, ms, retry_handler, s);
 }
 
-static void subscribe_new(struct cmc_sip *s)
+static void subscribe_send(struct cmc_sip *s)
 {
 	const char *routev[1] = {s->route};
 	int err;
 
-	if (s->closing)
-		return;
-	if (s->req) { /* wait for the request in flight */
-		tmr_start(&s->t_retry, 200, retry_handler, s);
-		return;
-	}
-	if (cmc_token_ensure(s->c, false)) {
-		schedule_retry(s, s->c->errmsg);
-		return;
-	}
 	s->dlg = mem_deref(s->dlg);
 	s->established = false;
 	s->c->scope_changed = false;
@@ -181,8 +195,76 @@ static void subscribe_new(struct cmc_sip *s)
 	if (err) {
 		char why[200];
 
-		snprintf(why, sizeof(why), "SUBSCRIBE: cannot send to %s: %s",
-			 s->c->conf.sip_server, strerror(err));
+		snprintf(why, sizeof(why), "SUBSCRIBE: cannot send to %s over %s: %s",
+			 s->c->conf.sip_server, sip_transp_name(s->tp), strerror(err));
+		schedule_retry(s, why);
+	}
+}
+
+/* The OPTIONS answer came on the connection: its local address is what
+ * our Contact names; the SUBSCRIBE follows on the same connection. */
+static void probe_handler(int err, const struct sip_msg *msg, void *arg)
+{
+	struct cmc_sip *s = arg;
+	char why[300];
+
+	if (s->closing)
+		return;
+	if (!err && msg->scode < 200)
+		return;
+	s->pdlg = mem_deref(s->pdlg);
+	if (err) {
+		const char *tls = s->tp == SIP_TRANSP_TLS ? cmc_tls_last_error() : "";
+
+		snprintf(why, sizeof(why), "SIP: no answer from %s over %s: %s%s%s",
+			 s->c->conf.sip_server, sip_transp_name(s->tp), strerror(err),
+			 tls[0] ? "; " : "", tls);
+		schedule_retry(s, why);
+		return;
+	}
+	s->conn_laddr = msg->dst;
+	s->have_laddr = true;
+	if (mcx_log_level_cur >= MCX_LOG_DEBUG) {
+		char a[64];
+
+		if (!sa_ntop(&msg->dst, a, sizeof(a)))
+			log_debug("SIP: %s connection from %s port %u", sip_transp_name(s->tp), a,
+				  sa_port(&msg->dst));
+	}
+	subscribe_send(s);
+}
+
+static void subscribe_new(struct cmc_sip *s)
+{
+	const char *routev[1] = {s->route};
+	int err;
+
+	if (s->closing)
+		return;
+	if (s->req || s->probe) { /* wait for the request in flight */
+		tmr_start(&s->t_retry, 200, retry_handler, s);
+		return;
+	}
+	if (cmc_token_ensure(s->c, false)) {
+		schedule_retry(s, s->c->errmsg);
+		return;
+	}
+	if (s->tp == SIP_TRANSP_UDP) {
+		subscribe_send(s);
+		return;
+	}
+	/* connection first: learn its local address for the Contact */
+	s->have_laddr = false;
+	s->pdlg = mem_deref(s->pdlg);
+	err = sip_dialog_alloc(&s->pdlg, s->req_uri, s->req_uri, NULL, s->from, routev, 1);
+	if (!err)
+		err = sip_drequestf(&s->probe, s->sip, true, "OPTIONS", s->pdlg, 0, NULL, NULL,
+				    probe_handler, s, "Content-Length: 0\r\n\r\n");
+	if (err) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "SIP: cannot connect to %s over %s: %s",
+			 s->c->conf.sip_server, sip_transp_name(s->tp), strerror(err));
 		schedule_retry(s, why);
 	}
 }
@@ -242,6 +324,24 @@ static void warning_of(const struct sip_msg *msg, char *out, size_t outlen)
 		out[0] = '\0';
 }
 
+/* TCP/TLS: the connection the subscription lives on is gone (the server
+ * closed it, or the keepalive pings went unanswered): NOTIFYs cannot reach
+ * us any more, so subscribe anew at once rather than at the next refresh. */
+static void ka_handler(int err, void *arg)
+{
+	struct cmc_sip *s = arg;
+	char why[300];
+
+	/* libre has freed the keepalive and cleared s->ka */
+	if (s->closing || s->req || s->probe)
+		return; /* a request in flight gets its own answer or error */
+	snprintf(why, sizeof(why), "SIP: the %s connection to %s was lost: %s",
+		 sip_transp_name(s->tp), s->c->conf.sip_server,
+		 err ? strerror(err) : "closed");
+	s->attempt = 0;
+	schedule_retry(s, why);
+}
+
 static void resp_handler(int err, const struct sip_msg *msg, void *arg)
 {
 	struct cmc_sip *s = arg;
@@ -253,8 +353,11 @@ static void resp_handler(int err, const struct sip_msg *msg, void *arg)
 		return;
 	}
 	if (err) {
-		snprintf(why, sizeof(why), "SUBSCRIBE: no answer from %s: %s",
-			 s->c->conf.sip_server, strerror(err));
+		const char *tls = s->tp == SIP_TRANSP_TLS ? cmc_tls_last_error() : "";
+
+		snprintf(why, sizeof(why), "SUBSCRIBE: no answer from %s over %s: %s%s%s",
+			 s->c->conf.sip_server, sip_transp_name(s->tp), strerror(err),
+			 tls[0] ? "; " : "", tls);
 		schedule_retry(s, why);
 		return;
 	}
@@ -271,6 +374,13 @@ static void resp_handler(int err, const struct sip_msg *msg, void *arg)
 		}
 		s->established = true;
 		s->attempt = 0;
+		if (s->tp != SIP_TRANSP_UDP) {
+			s->ka = mem_deref(s->ka);
+			e = sip_keepalive_start(&s->ka, s->sip, msg, 0, ka_handler, s);
+			if (e)
+				log_warn("SIP: no keepalive on the %s connection: %s",
+					 sip_transp_name(s->tp), strerror(e));
+		}
 		granted = pl_isset(&msg->expires) ? pl_u32(&msg->expires) : s->expires;
 		if (!granted)
 			granted = 1;
@@ -376,20 +486,15 @@ static void poll_handler(void *arg)
 	re_cancel();
 }
 
-static int local_addr(struct cmc_sip *s, struct sa *laddr)
+static int local_addr(struct cmc_sip *s, const struct sa *dst, struct sa *laddr)
 {
-	const char *srv = s->c->conf.sip_server;
-	struct sa dst;
 	int err;
 
 	if (s->c->conf.sip_local)
 		return sa_decode(laddr, s->c->conf.sip_local, strlen(s->c->conf.sip_local));
-	err = sa_decode(&dst, srv, strlen(srv));
-	if (err)
-		return err;
-	if (sa_is_loopback(&dst))
+	if (sa_is_loopback(dst))
 		return sa_set_str(laddr, "127.0.0.1", 0);
-	err = net_default_source_addr_get(sa_af(&dst), laddr);
+	err = net_default_source_addr_get(sa_af(dst), laddr);
 	sa_set_port(laddr, 0);
 	return err;
 }
@@ -415,26 +520,60 @@ static void trace(bool tx, enum sip_transp tp, const struct sa *src, const struc
 	log_debug("SIP %s\n%.*s", tx ? "sent" : "received", (int)len, (const char *)pkt);
 }
 
-static int setup(struct cmc_sip *s)
+/* SIP over TLS: a client context; unless -k, the server's certificate is
+ * checked (libre alone would take any). */
+static int tls_setup(struct cmc_sip *s, const struct sa *dst)
 {
 	struct mcx_cmc *c = s->c;
-	struct sa laddr;
+	char host[64];
+	int err = tls_alloc(&s->tls, TLS_METHOD_SSLV23, NULL, NULL);
+
+	if (err) {
+		snprintf(c->errmsg, sizeof(c->errmsg), "SIP TLS: cannot make a context: %s",
+			 strerror(err));
+		return err;
+	}
+	if (c->conf.insecure)
+		return 0;
+	if (sa_ntop(dst, host, sizeof(host)))
+		host[0] = '\0';
+	if (cmc_tls_verify_setup(tls_openssl_context(s->tls), c->conf.cacert, host, c->errmsg,
+				 sizeof(c->errmsg)))
+		return EINVAL;
+	return 0;
+}
+
+static int setup(struct cmc_sip *s)
+{
+	static const enum sip_transp tps[] = {SIP_TRANSP_UDP, SIP_TRANSP_TCP, SIP_TRANSP_TLS};
+	struct mcx_cmc *c = s->c;
+	const char *srv = c->conf.sip_server;
+	struct sa laddr, dst;
 	int err;
 
-	snprintf(s->route, sizeof(s->route), "sip:%s", c->conf.sip_server);
+	s->tp = tps[c->conf.sip_transport <= MCX_CMC_SIP_TLS ? c->conf.sip_transport : 0];
+	/* the next hop's URI names the transport (RFC 3263 without DNS) */
+	snprintf(s->route, sizeof(s->route), "sip:%s%s", srv, sip_transp_param(s->tp));
 	snprintf(s->req_uri, sizeof(s->req_uri), "%s",
 		 c->ic.cms_uri[0] ? c->ic.cms_uri : "sip:cms@invalid");
 	snprintf(s->from, sizeof(s->from), "%s", c->user);
 	s->expires = c->conf.expires;
-	err = local_addr(s, &laddr);
+	err = sa_decode(&dst, srv, strlen(srv));
+	if (!err)
+		err = local_addr(s, &dst, &laddr);
 	if (err) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "SIP: '%s' is not host:port (%s)",
 			 c->conf.sip_local ? c->conf.sip_local : c->conf.sip_server, strerror(err));
 		return err;
 	}
+	if (s->tp == SIP_TRANSP_TLS) {
+		err = tls_setup(s, &dst);
+		if (err)
+			return err;
+	}
 	err = sip_alloc(&s->sip, NULL, 16, 16, 4, "mcx-cmc " MCX_VERSION, NULL, NULL);
 	if (!err)
-		err = sip_transp_add(s->sip, SIP_TRANSP_UDP, &laddr);
+		err = sip_transp_add(s->sip, s->tp, &laddr, s->tls);
 	if (!err && mcx_log_level_cur >= MCX_LOG_DEBUG)
 		sip_set_trace_handler(s->sip, trace);
 	if (!err)
@@ -482,11 +621,15 @@ enum mcx_err cmc_sip_run(struct mcx_cmc *c, bool stop_on_signal)
 	tmr_cancel(&s.t_poll);
 	s.req = mem_deref(s.req);
 	s.unsub = mem_deref(s.unsub);
+	s.ka = mem_deref(s.ka);
+	s.probe = mem_deref(s.probe);
+	s.pdlg = mem_deref(s.pdlg);
 	s.dlg = mem_deref(s.dlg);
 	s.lsnr = mem_deref(s.lsnr);
 	if (s.sip)
 		sip_close(s.sip, true);
 	s.sip = mem_deref(s.sip);
+	s.tls = mem_deref(s.tls);
 	dbg_handler_set(NULL, NULL);
 	libre_close();
 	return err ? MCX_EIO : MCX_OK;

@@ -17,8 +17,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mcx cmc login|sync|run|show [options]\n"
 		"  login   log in at the IdMS of the initial configuration (code + PKCE, headless)\n"
-		"  sync    fetch the profiles, UE configuration, service configuration and\n"
-		"          groups with If-None-Match into the cache, once\n"
+		"  sync    fetch the profiles, UE configuration, service configuration,\n"
+		"          groups (and the UE's initial configuration when the user may read\n"
+		"          it) with If-None-Match into the cache, once\n"
 		"  run     sync, subscribe (SIP xcap-diff) and follow the changes; prints one\n"
 		"          JSON line per event; stops on SIGINT/SIGTERM (unsubscribing)\n"
 		"  show    the effective configuration from the cache, as JSON\n"
@@ -29,7 +30,8 @@ static void usage(FILE *f)
 		"                       instance ID unless --instance-id is given\n"
 		"  --instance-id URN    the UE's instance ID: urn:uuid:... or urn:gsma:imei:... (kept)\n"
 		"  --user MCPTT-ID      e.g. sip:alice@example.org (kept in the cache)\n"
-		"  --password PW        login password (else $MCX_PASSWORD, else a line of stdin)\n"
+		"  --password PW        login password (else $MCX_PASSWORD, else a line of stdin;\n"
+		"                       read by login, and by sync/run when --user is given)\n"
 		"  --refresh-token T    log in with a refresh token instead of a password\n"
 		"  --cache DIR          cache directory (default ./cmc-cache)\n"
 		"  --xcap-root URL      use this CMS/GMS XCAP root, not the initial configuration's\n"
@@ -257,9 +259,11 @@ int cmd_cmc(struct mcx_ctx *x, int argc, char **argv)
 		conf.init_xml = init;
 	}
 	/* a password only where one is needed: login without a refresh token,
-	 * or given explicitly */
+	 * sync/run naming the user (a first start: log in as part of it), or
+	 * given explicitly */
 	if (o.pw || getenv("MCX_PASSWORD") ||
-	    (!strcmp(sub, "login") && !conf.refresh_token)) {
+	    ((!strcmp(sub, "login") || (strcmp(sub, "show") && conf.user)) &&
+	     !conf.refresh_token)) {
 		if (mcx_read_password(o.pw, pw, sizeof(pw))) {
 			fprintf(stderr, "mcx cmc: no password (--password, $MCX_PASSWORD or stdin)\n");
 			free(init);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/mcx.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "dm/auth.h"
 #include "dm/bootclient.h"
@@ -20,6 +21,7 @@
 #include "dm/mo.h"
 #include "dm/pkg0.h"
 #include "dm/server.h"
+#include "dm/server_role.h"
 #include "dm/tnds.h"
 #include "dm/w7.h"
 #include "dm/wbxml.h"
@@ -36,6 +38,11 @@ static const char usage[] =
 	"  serve --devices FILE [--data DIR] [--listen 127.0.0.1:PORT] [--server-id ID] [--once]\n"
 	"      serve every device of FILE (lines: DEVID USER SECRET [NONCE_B64] [MCPTT_ID]);\n"
 	"      a device with an MCPTT ID gets the five MOs, else the UE initial configuration\n"
+	"  delegate --ue URN|--devices FILE --to-server-id SP --to-addr URL --to-user U\n"
+	"          --to-secret S [--to-srv-user U] [--to-srv-secret S] [--to-acc NAME] [...]\n"
+	"      operator's server: the session adds ./DMAcc/NAME for the service provider's\n"
+	"      server SP and gives it the MCPTT MO roots by ACL (DM 1.2 ACLs, not DM 1.3)\n"
+	"  (offline, serve, delegate) --get URI   also Get URI (repeatable; failures reported)\n"
 	"  gen dmacc|w7|bootstrap|smartcard|pkg0 [account options] [--out FILE]\n"
 	"  push --to http://UE/push [account options]   bootstrap message, then Package 0\n"
 	"  dump FILE          a recorded message (XML or WBXML) as readable XML\n"
@@ -50,6 +57,9 @@ struct dmopt {
 	const char *mcptt_id, *ue, *data, *listen, *ue_user, *ue_secret, *nonce, *server_id;
 	const char *devices, *out, *to, *addr, *srv_user, *srv_secret, *srv_nonce, *acc;
 	const char *networkid, *userpin, *session;
+	const char *to_id, *to_addr, *to_user, *to_secret, *to_srv_user, *to_srv_secret, *to_acc;
+	const char *gets_[DM_ROLE_GETS_MAX];	/* --get URI, repeated */
+	size_t ngets;
 	bool once, canonical;
 	const char *arg;	/* the first positional argument */
 };
@@ -66,7 +76,10 @@ static int parse_opts(int argc, char **argv, struct dmopt *o)
 		O("--server-id", server_id), O("--devices", devices), O("--out", out), O("--to", to),
 		O("--addr", addr), O("--srv-user", srv_user), O("--srv-secret", srv_secret),
 		O("--srv-nonce", srv_nonce), O("--acc", acc), O("--networkid", networkid),
-		O("--userpin", userpin), O("--session", session),
+		O("--userpin", userpin), O("--session", session), O("--to-server-id", to_id),
+		O("--to-addr", to_addr), O("--to-user", to_user), O("--to-secret", to_secret),
+		O("--to-srv-user", to_srv_user), O("--to-srv-secret", to_srv_secret),
+		O("--to-acc", to_acc),
 #undef O
 	};
 	for (int i = 0; i < argc; i++) {
@@ -76,6 +89,15 @@ static int parse_opts(int argc, char **argv, struct dmopt *o)
 		}
 		if (!strcmp(argv[i], "--canonical")) {
 			o->canonical = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--get")) {
+			if (i + 1 >= argc || o->ngets == DM_ROLE_GETS_MAX) {
+				fprintf(stderr, "mcx dm: --get needs a URI (at most %d)\n",
+					DM_ROLE_GETS_MAX);
+				return -1;
+			}
+			o->gets_[o->ngets++] = argv[++i];
 			continue;
 		}
 		size_t k;
@@ -146,177 +168,12 @@ static int write_out(const char *path, const void *p, size_t n)
 
 /* ------------------------------------------------------------ the server */
 
-struct dev {
-	struct dm_srv_account a;
-};
-
 struct srv {
-	struct mcx_ctx *x;
 	const struct dmopt *o;
-	struct dev *devs;
-	size_t ndevs;
-	struct dm_server *dm;
+	struct dm_role *role;
 	int done;		/* sessions ended (for --once) */
 	int failed;
 };
-
-static enum mcx_err srv_account(void *arg, const char *devid, struct dm_srv_account *acc)
-{
-	struct srv *s = arg;
-	for (size_t i = 0; i < s->ndevs; i++)
-		if (!strcmp(s->devs[i].a.devid, devid)) {
-			*acc = s->devs[i].a;
-			return MCX_OK;
-		}
-	return MCX_ENOENT;
-}
-
-struct pick {
-	const char *want;	/* a name to prefer ("" none) */
-	char best[1024];
-	char any[1024];
-	struct mcx_buf *all;	/* collect every path */
-};
-
-static int pick_one(const char *path, const char *etag, size_t len, long long mtime, void *arg)
-{
-	struct pick *p = arg;
-	(void)etag;
-	(void)len;
-	(void)mtime;
-	const char *name = strrchr(path, '/');
-	name = name ? name + 1 : path;
-	if (p->want && *p->want && !strcmp(name, p->want) && !p->best[0])
-		snprintf(p->best, sizeof p->best, "%s", path);
-	if (!p->any[0])
-		snprintf(p->any, sizeof p->any, "%s", path);
-	if (p->all && (buf_adds(p->all, path) || buf_add(p->all, "\n", 1)))
-		return 1;
-	return 0;
-}
-
-/* Put the document at path into the plan as instance inst. */
-static enum mcx_err put_doc(struct srv *s, struct dm_plan *p, enum mo_kind k, const char *path,
-			    const char *inst, char *eb, size_t el)
-{
-	struct store_doc *d = NULL;
-	struct mo_tree *t = NULL;
-	enum mcx_err err = store_get(s->x->store, path, &d);
-	if (err) {
-		snprintf(eb, el, "%s: %s", path, mcx_strerror(err));
-		return err;
-	}
-	char why[300] = "";
-	err = mo_from_xml(k, d->bytes, d->len, 0, NULL, &t, why, sizeof why);
-	if (err)
-		snprintf(eb, el, "%s: %s", path, why);
-	else
-		err = dm_plan_put_mo(p, inst, t);
-	mo_tree_free(t);
-	store_doc_deref(d);
-	fprintf(stderr, "mcx dm: %s -> %s/%s\n", path, mo_maps[k].tree_root, inst);
-	return err;
-}
-
-static enum mcx_err srv_plan(void *arg, const struct dm_srv_account *acc, struct dm_plan *p,
-			     char *eb, size_t el)
-{
-	struct srv *s = arg;
-	char pre[1200];
-	enum mcx_err err = MCX_OK;
-	const char *uid = acc->mcptt_id;
-
-	dm_plan_set_atomic(p, true);
-	for (int k = 0; k < MO_KIND_COUNT && !err; k++)
-		if (*uid || k == MO_UE_INIT_CONFIG)
-			err = dm_plan_clear(p, mo_maps[k].tree_root);
-	/* UE initial configuration: the UE's own, else the master (the
-	 * administrator's directory: any user directory but a UE's) */
-	struct pick pk = {.want = acc->devid};
-	snprintf(pre, sizeof pre, "%s/users/", mo_maps[MO_UE_INIT_CONFIG].auid);
-	if (!err && store_list(s->x->store, pre, pick_one, &pk))
-		err = MCX_EDB;
-	if (!err && !pk.best[0] && !pk.any[0]) {
-		snprintf(eb, el, "no UE initial configuration document in the store");
-		return MCX_ENOENT;
-	}
-	if (!err)
-		err = put_doc(s, p, MO_UE_INIT_CONFIG, pk.best[0] ? pk.best : pk.any, "1", eb, el);
-	if (err || !*uid)
-		return err;
-
-	/* UE configuration: the user's for this UE, else a default */
-	memset(&pk, 0, sizeof pk);
-	pk.want = acc->devid;
-	snprintf(pre, sizeof pre, "%s/users/%s/", mo_maps[MO_UE_CONFIG].auid, uid);
-	if (store_list(s->x->store, pre, pick_one, &pk))
-		return MCX_EDB;
-	if (!pk.best[0]) {
-		struct pick d = {.want = "default"};
-		snprintf(pre, sizeof pre, "%s/users/", mo_maps[MO_UE_CONFIG].auid);
-		if (store_list(s->x->store, pre, pick_one, &d))
-			return MCX_EDB;
-		snprintf(pk.best, sizeof pk.best, "%s", d.best);
-	}
-	if (pk.best[0])
-		err = put_doc(s, p, MO_UE_CONFIG, pk.best, "1", eb, el);
-
-	/* every user profile of the user */
-	struct mcx_buf all;
-	buf_init(&all, 1 << 20);
-	memset(&pk, 0, sizeof pk);
-	pk.all = &all;
-	snprintf(pre, sizeof pre, "%s/users/%s/", mo_maps[MO_USER_PROFILE].auid, uid);
-	if (!err && store_list(s->x->store, pre, pick_one, &pk))
-		err = MCX_EDB;
-	int n = 0;
-	for (char *l = all.p; !err && l && *l;) {
-		char *nl = strchr(l, '\n');
-		*nl = '\0';
-		char inst[16];
-		snprintf(inst, sizeof inst, "%d", ++n);
-		err = put_doc(s, p, MO_USER_PROFILE, l, inst, eb, el);
-		l = nl + 1;
-	}
-	buf_reset(&all);
-
-	/* the service configuration of the user's organisation */
-	const char *dom = strchr(uid, '@');
-	snprintf(pre, sizeof pre, "%s/global/%s/service-config.xml", mo_maps[MO_SERVICE_CONFIG].auid,
-		 dom ? dom + 1 : "");
-	struct store_doc *d = NULL;
-	if (!err && !store_get(s->x->store, pre, &d)) {
-		store_doc_deref(d);
-		err = put_doc(s, p, MO_SERVICE_CONFIG, pre, "1", eb, el);
-	}
-
-	/* the groups that list the user as a member (entry uri="ID") */
-	buf_init(&all, 1 << 20);
-	memset(&pk, 0, sizeof pk);
-	pk.all = &all;
-	snprintf(pre, sizeof pre, "%s/users/", mo_maps[MO_GROUP_CONFIG].auid);
-	if (!err && store_list(s->x->store, pre, pick_one, &pk))
-		err = MCX_EDB;
-	char needle[1100];
-	snprintf(needle, sizeof needle, "uri=\"%s\"", uid);
-	n = 0;
-	for (char *l = all.p; !err && l && *l;) {
-		char *nl = strchr(l, '\n');
-		*nl = '\0';
-		if (!store_get(s->x->store, l, &d)) {
-			bool member = strstr(d->bytes, needle) != NULL;
-			store_doc_deref(d);
-			if (member) {
-				char inst[16];
-				snprintf(inst, sizeof inst, "%d", ++n);
-				err = put_doc(s, p, MO_GROUP_CONFIG, l, inst, eb, el);
-			}
-		}
-		l = nl + 1;
-	}
-	buf_reset(&all);
-	return err;
-}
 
 static void srv_done(void *arg, const struct dm_srv_report *r)
 {
@@ -326,9 +183,12 @@ static void srv_done(void *arg, const struct dm_srv_report *r)
 			r->refused, r->why);
 	else
 		fprintf(stderr, "mcx dm: %s session %s %s: %zu/%zu commands OK, Atomic %u, "
-			"%zu messages%s%s%s%s\n", r->devid, r->session_id, r->ok ? "done" : "FAILED",
-			r->ops_ok, r->ops, r->atomic, r->messages, r->fail_code ? ", first failure " : "",
-			r->fail_code ? r->fail_uri : "", r->why[0] ? "; " : "", r->why);
+			"%zu messages, %zu results%s%s\n", r->devid, r->session_id,
+			r->ok ? "done" : "FAILED", r->ops_ok, r->ops, r->atomic, r->messages, r->results,
+			r->why[0] ? "; " : "", r->why);
+	if (!r->refused && r->fail_code)
+		fprintf(stderr, "mcx dm: %s: first failure: status %u on %s\n", r->devid, r->fail_code,
+			r->fail_uri);
 	if (!r->refused && r->ops) {
 		s->done++;
 		if (!r->ok)
@@ -336,105 +196,9 @@ static void srv_done(void *arg, const struct dm_srv_report *r)
 	}
 }
 
-/* The DM-profile bootstrap message for an account: a SyncML message with
- * Add of the DMAcc TNDS to ./DMAcc, WBXML. */
-static enum mcx_err boot_msg(const struct dmopt *o, const char *ue_secret, const char *ue_nonce,
-			     struct mcx_buf *out, struct mcx_buf *tnds_xml, struct mcx_buf *w7_xml,
-			     char *eb, size_t el)
-{
-	struct dm_w7 *w = NULL;
-	struct dm_tnds *t = NULL;
-	struct dm_msg *m = NULL;
-	enum mcx_err err = dm_w7_alloc(&w);
-	if (err)
-		return err;
-	struct dm_w7_acc *a = &w->accs[0];
-	w->n = 1;
-	err = dm_w7_set(w, &a->server_id, o->server_id);
-	if (!err)
-		err = dm_w7_set(w, &a->name, o->server_id);
-	if (!err)
-		err = dm_w7_set(w, &a->addrs[0].addr, o->addr);
-	a->naddrs = 1;
-	a->nauths = 2;
-	if (!err)
-		err = dm_w7_set(w, &a->auths[0].level, "APPSRV");
-	if (!err)
-		err = dm_w7_set(w, &a->auths[0].type, "DIGEST");
-	if (!err)
-		err = dm_w7_set(w, &a->auths[0].name, o->ue_user);
-	if (!err)
-		err = dm_w7_set(w, &a->auths[0].secret, ue_secret);
-	if (!err && ue_nonce)
-		err = dm_w7_set(w, &a->auths[0].data, ue_nonce);
-	if (!err)
-		err = dm_w7_set(w, &a->auths[1].level, "CLIENT");
-	if (!err)
-		err = dm_w7_set(w, &a->auths[1].type, "DIGEST");
-	if (!err)
-		err = dm_w7_set(w, &a->auths[1].name, o->srv_user);
-	if (!err)
-		err = dm_w7_set(w, &a->auths[1].secret, o->srv_secret ? o->srv_secret : "");
-	char nb[64] = "";
-	if (!err && o->srv_nonce) {
-		struct dm_nonce n;
-		err = dm_nonce_set(&n, o->srv_nonce, strlen(o->srv_nonce));
-		if (!err)
-			err = dm_nonce_to_b64(&n, nb, sizeof nb);
-		if (!err)
-			err = dm_w7_set(w, &a->auths[1].data, nb);
-	}
-	if (!err && w7_xml)
-		err = dm_w7_emit(w, w7_xml);
-	if (!err)
-		err = dm_tnds_alloc(&t, NULL);
-	if (!err)
-		err = dm_w7_to_dmacc(a, o->acc, t, NULL);
-	if (!err)
-		err = dm_tnds_emit(t, tnds_xml);
-	if (!err && out) {
-		struct dm_cmd *c;
-		struct dm_item *it;
-		err = dm_msg_alloc(&m, NULL);
-		if (!err)
-			err = dm_hdr_init(m, "0", 1, o->ue ? o->ue : "*", o->server_id);
-		if (!err)
-			err = dm_cmd_add(m, NULL, DM_CMD_ADD, 1, &c);
-		if (!err)
-			err = dm_item_add(m, c, &it);
-		if (!err)
-			err = dm_set(m, &it->target, "./DMAcc");
-		if (!err)
-			err = dm_meta_get(m, &it->meta);
-		if (!err)
-			err = dm_set(m, &it->meta->type, DM_MIME_TNDS_XML);
-		if (!err)
-			err = dm_set(m, &it->meta->format, "xml");
-		if (!err)
-			err = dm_data_set(m, &it->data, DM_DATA_XML, tnds_xml->p, tnds_xml->len);
-		m ? m->final = true : 0;
-		if (!err)
-			err = dm_msg_emit_wbxml(m, NULL, out, eb, el);
-	}
-	dm_msg_free(m);
-	dm_tnds_free(t);
-	dm_w7_free(w);
-	return err;
-}
-
-static enum mcx_err boot_ctype(const struct dmopt *o, const struct mcx_buf *doc,
-			       struct mcx_buf *ct)
-{
-	enum dm_boot_sec sec = o->userpin && o->networkid ? DM_BOOT_SEC_USERPIN_NETWORKID
-			       : o->userpin		   ? DM_BOOT_SEC_USERPIN
-							   : DM_BOOT_SEC_NETWORKID;
-	if (!o->userpin && !o->networkid)
-		return buf_adds(ct, DM_BOOT_MIME);
-	return dm_boot_ctype(sec, o->networkid, o->userpin, (const uint8_t *)doc->p, doc->len, ct);
-}
-
 struct hreq {
 	struct mcx_buf body;
+	bool too_large;
 };
 
 static enum MHD_Result answer(struct MHD_Connection *con, unsigned code, const char *ctype,
@@ -450,6 +214,7 @@ static enum MHD_Result answer(struct MHD_Connection *con, unsigned code, const c
 	return ret;
 }
 
+/* libmicrohttpd glue: the routes below /dm go to dm_role_http(). */
 static enum MHD_Result on_req(void *cls, struct MHD_Connection *con, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
@@ -466,59 +231,24 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *con, const char 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (buf_add(&h->body, upload, *upload_size))
-			h->body.max = 0;	/* remembered as too large */
+		if (!h->too_large && buf_add(&h->body, upload, *upload_size))
+			h->too_large = true;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!strcmp(method, "GET") && !strcmp(url, "/dm/bootstrap")) {
-		const char *devid = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "devid");
-		struct dm_srv_account a;
-		if (!devid || srv_account(s, devid, &a))
-			return answer(con, 404, "text/plain", "unknown devid\n", 14);
-		struct dmopt o = *s->o;
-		char nb[64] = "";
-		o.ue = devid;
-		o.ue_user = a.user;
-		if (a.nonce.len && dm_nonce_to_b64(&a.nonce, nb, sizeof nb))
-			nb[0] = '\0';
-		struct mcx_buf doc, tx, ct;
-		char eb[200];
-		buf_init(&doc, DM_BOOT_MSG_MAX);
-		buf_init(&tx, DM_BOOT_MSG_MAX);
-		buf_init(&ct, DM_BOOT_CTYPE_MAX);
-		enum MHD_Result ret;
-		if (boot_msg(&o, a.secret, nb[0] ? nb : NULL, &doc, &tx, NULL, eb, sizeof eb) ||
-		    boot_ctype(&o, &doc, &ct))
-			ret = answer(con, 500, "text/plain", "bootstrap failed\n", 17);
-		else
-			ret = answer(con, 200, ct.p, doc.p, doc.len);
-		fprintf(stderr, "mcx dm: bootstrap for %s fetched\n", devid);
-		buf_reset(&doc);
-		buf_reset(&tx);
-		buf_reset(&ct);
-		return ret;
-	}
-	if (strcmp(method, "POST") || strcmp(url, "/dm"))
+	if (strncmp(url, "/dm", 3) || (url[3] && url[3] != '/'))
 		return answer(con, 404, "text/plain", "not found\n", 10);
-	if (!h->body.max)
-		return answer(con, 413, "text/plain", "message too large\n", 18);
-	const char *ct = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type");
-	bool wbxml = ct ? strstr(ct, "wbxml") != NULL : dm_is_wbxml(h->body.p, h->body.len);
-	const char *token = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "s");
-	struct mcx_buf rep;
-	char eb[300] = "";
-	buf_init(&rep, 16 * 1024 * 1024);
-	enum mcx_err err = dm_server_handle(s->dm, h->body.p ? h->body.p : "", h->body.len, wbxml,
-					    token, &rep, eb, sizeof eb);
-	enum MHD_Result ret;
-	if (err) {
-		fprintf(stderr, "mcx dm: refused a message: %s: %s\n", mcx_strerror(err), eb);
-		ret = answer(con, err == MCX_EINVAL ? 400 : 500, "text/plain", eb, strlen(eb));
-	} else {
-		ret = answer(con, 200, wbxml ? DM_MIME_WBXML : DM_MIME_XML, rep.p, rep.len);
-	}
-	buf_reset(&rep);
+	struct dm_role_answer a;
+	dm_role_answer_init(&a);
+	dm_role_http(s->role, method, url + 3,
+		     MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "s"),
+		     MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "devid"),
+		     MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type"), h->body.p,
+		     h->body.len, h->too_large, &a);
+	if (a.status != 200)
+		fprintf(stderr, "mcx dm: %s %s: %u %s\n", method, url, a.status, a.why);
+	enum MHD_Result ret = answer(con, a.status, a.ctype, a.body.p ? a.body.p : "", a.body.len);
+	dm_role_answer_free(&a);
 	return ret;
 }
 
@@ -544,55 +274,6 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-static int load_devices(struct srv *s, const char *path)
-{
-	size_t len;
-	char *f = read_all(path, &len);
-	if (!f) {
-		fprintf(stderr, "mcx dm: cannot read the devices file %s\n", path);
-		return -1;
-	}
-	int line = 0;
-	for (char *l = f; *l;) {
-		char *nl = strchr(l, '\n');
-		if (nl)
-			*nl = '\0';
-		line++;
-		char devid[256], user[256], secret[256], nonce[128] = "", uid[256] = "";
-		int n = sscanf(l, "%255s %255s %255s %127s %255s", devid, user, secret, nonce, uid);
-		if (n >= 1 && devid[0] != '#') {
-			if (n < 3) {
-				fprintf(stderr, "%s:%d: DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID]\n",
-					path, line);
-				mcx_free(f);
-				return -1;
-			}
-			struct dev *v = mcx_realloc(s->devs, (s->ndevs + 1) * sizeof *v);
-			if (!v) {
-				mcx_free(f);
-				return -1;
-			}
-			s->devs = v;
-			struct dm_srv_account *a = &s->devs[s->ndevs++].a;
-			memset(a, 0, sizeof *a);
-			snprintf(a->devid, sizeof a->devid, "%s", devid);
-			snprintf(a->user, sizeof a->user, "%s", user);
-			snprintf(a->secret, sizeof a->secret, "%s", secret);
-			snprintf(a->mcptt_id, sizeof a->mcptt_id, "%s", uid);
-			if (nonce[0] && strcmp(nonce, "-") && dm_nonce_from_b64(&a->nonce, nonce)) {
-				fprintf(stderr, "%s:%d: the nonce is not base64\n", path, line);
-				mcx_free(f);
-				return -1;
-			}
-		}
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	mcx_free(f);
-	return 0;
-}
-
 static int set_data_dir(struct mcx_ctx *x, const char *dir)
 {
 	if (!dir)
@@ -605,12 +286,44 @@ static int set_data_dir(struct mcx_ctx *x, const char *dir)
 	return 0;
 }
 
-static int run_server(struct mcx_ctx *x, struct dmopt *o, bool offline)
+/* The one device of --ue (offline, delegate without --devices). */
+static int one_device(struct dm_role *role, const struct dmopt *o, const char *cmd)
 {
-	struct srv s = {.x = x, .o = o};
+	const char *sec = o->ue_secret ? o->ue_secret : getenv("MCX_DM_SECRET");
+	if (!sec) {
+		fprintf(stderr, "mcx dm %s: --ue-secret (or $MCX_DM_SECRET) is required: "
+			"the UE's DMAcc AAuthSecret for this server\n", cmd);
+		return 2;
+	}
+	struct dm_srv_account a;
+	memset(&a, 0, sizeof a);
+	if (strlen(o->ue) >= sizeof a.devid || strlen(o->ue_user) >= sizeof a.user ||
+	    strlen(sec) >= sizeof a.secret ||
+	    (o->mcptt_id && strlen(o->mcptt_id) >= sizeof a.mcptt_id)) {
+		fprintf(stderr, "mcx dm %s: a value is longer than %d bytes\n", cmd, DM_SRV_ID_MAX - 1);
+		return 2;
+	}
+	snprintf(a.devid, sizeof a.devid, "%s", o->ue);
+	snprintf(a.user, sizeof a.user, "%s", o->ue_user);
+	snprintf(a.secret, sizeof a.secret, "%s", sec);
+	snprintf(a.mcptt_id, sizeof a.mcptt_id, "%s", o->mcptt_id ? o->mcptt_id : "");
+	if (o->nonce && dm_nonce_from_b64(&a.nonce, o->nonce)) {
+		fprintf(stderr, "mcx dm %s: --nonce is not base64\n", cmd);
+		return 2;
+	}
+	return dm_role_add_device(role, &a) ? 1 : 0;
+}
+
+enum mode { M_OFFLINE, M_SERVE, M_DELEGATE };
+
+static int run_server(struct mcx_ctx *x, struct dmopt *o, enum mode mode)
+{
+	static const char *const names[] = {"offline", "serve", "delegate"};
+	const char *cmd = names[mode];
+	struct srv s = {.o = o};
 	int rc = 1;
 	struct MHD_Daemon *d = NULL;
-	char host[64];
+	char host[64], url[128], eb[300] = "";
 	unsigned port = 0;
 	const char *colon = strrchr(o->listen, ':');
 	if (!colon || (size_t)(colon - o->listen) >= sizeof host ||
@@ -619,50 +332,52 @@ static int run_server(struct mcx_ctx *x, struct dmopt *o, bool offline)
 		return 2;
 	}
 	snprintf(host, sizeof host, "%.*s", (int)(colon - o->listen), o->listen);
-	if (offline) {
-		if (!o->mcptt_id || !o->ue) {
-			fprintf(stderr, "mcx dm offline: --mcptt-id and --ue are required\n%s", usage);
-			return 2;
-		}
-		const char *sec = o->ue_secret ? o->ue_secret : getenv("MCX_DM_SECRET");
-		if (!sec) {
-			fprintf(stderr, "mcx dm offline: --ue-secret (or $MCX_DM_SECRET) is required: "
-				"the UE's DMAcc AAuthSecret for this server\n");
-			return 2;
-		}
-		s.devs = mcx_calloc(1, sizeof *s.devs);
-		if (!s.devs)
-			return 1;
-		s.ndevs = 1;
-		struct dm_srv_account *a = &s.devs[0].a;
-		snprintf(a->devid, sizeof a->devid, "%s", o->ue);
-		snprintf(a->user, sizeof a->user, "%s", o->ue_user);
-		snprintf(a->secret, sizeof a->secret, "%s", sec);
-		snprintf(a->mcptt_id, sizeof a->mcptt_id, "%s", o->mcptt_id);
-		if (o->nonce && dm_nonce_from_b64(&a->nonce, o->nonce)) {
-			fprintf(stderr, "mcx dm: --nonce is not base64\n");
-			goto out;
-		}
-	} else {
-		if (!o->devices) {
-			fprintf(stderr, "mcx dm serve: --devices FILE is required\n%s", usage);
-			return 2;
-		}
-		if (load_devices(&s, o->devices))
-			goto out;
+	if (mode == M_OFFLINE && (!o->mcptt_id || !o->ue)) {
+		fprintf(stderr, "mcx dm offline: --mcptt-id and --ue are required\n%s", usage);
+		return 2;
 	}
-	if (set_data_dir(x, o->data) || mcx_open(x))
-		goto out;
-	char resp[128];
-	snprintf(resp, sizeof resp, "http://%s:%u/dm", host, port);
+	if (mode == M_SERVE && !o->devices) {
+		fprintf(stderr, "mcx dm serve: --devices FILE is required\n%s", usage);
+		return 2;
+	}
+	if (mode == M_DELEGATE && (!o->ue == !o->devices)) {
+		fprintf(stderr, "mcx dm delegate: --ue URN or --devices FILE (one of them)\n%s", usage);
+		return 2;
+	}
+	struct dm_delegate del = {.acc = o->to_acc ? o->to_acc : "sp", .server_id = o->to_id,
+				  .addr = o->to_addr, .client_user = o->to_user,
+				  .client_secret = o->to_secret, .server_user = o->to_srv_user,
+				  .server_secret = o->to_srv_secret, .owner_id = o->server_id};
+	if (mode == M_DELEGATE && (!o->to_id || !o->to_addr || !o->to_user || !o->to_secret)) {
+		fprintf(stderr, "mcx dm delegate: --to-server-id, --to-addr, --to-user and --to-secret "
+			"(the UE's credentials for the delegate) are required\n");
+		return 2;
+	}
+	snprintf(url, sizeof url, "http://%s:%u/dm", host, port);
+	if (mode != M_DELEGATE && (set_data_dir(x, o->data) || mcx_open(x)))
+		return 1;
 	/* a laptop on a local link: allow messages as large as the UE does */
-	struct dm_server_opts so = {.server_id = o->server_id, .resp_uri = resp,
-				    .max_msg = DM_MSG_MAX_DEFAULT,
-				    .account = srv_account, .plan = srv_plan, .done = srv_done,
-				    .arg = &s};
-	if (dm_server_alloc(&s.dm, &so)) {
-		fprintf(stderr, "mcx dm: cannot start the session engine\n");
+	struct dm_role_conf rc_ = {.server_id = o->server_id, .url = url,
+				   .max_msg = DM_MSG_MAX_DEFAULT, .default_domain = x->cfg.http.realm,
+				   .acc = o->acc, .srv_user = o->srv_user, .srv_secret = o->srv_secret,
+				   .srv_nonce = o->srv_nonce, .networkid = o->networkid,
+				   .userpin = o->userpin, .delegate = mode == M_DELEGATE ? &del : NULL,
+				   .done = srv_done, .done_arg = &s};
+	for (size_t i = 0; i < o->ngets; i++)
+		rc_.get_uris[rc_.nget_uris++] = o->gets_[i];
+	if (dm_role_alloc(&s.role, &rc_, x->store, eb, sizeof eb)) {
+		fprintf(stderr, "mcx dm %s: %s\n", cmd, eb);
 		goto out;
+	}
+	if (o->devices && dm_role_load_devices(s.role, o->devices, eb, sizeof eb)) {
+		fprintf(stderr, "mcx dm %s: %s\n", cmd, eb);
+		goto out;
+	}
+	if (!o->devices) {
+		rc = one_device(s.role, o, cmd);
+		if (rc)
+			goto out;
+		rc = 1;
 	}
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof sa);
@@ -679,8 +394,9 @@ static int run_server(struct mcx_ctx *x, struct dmopt *o, bool offline)
 		fprintf(stderr, "mcx dm: cannot listen on %s\n", o->listen);
 		goto out;
 	}
-	printf("mcx dm: %s server %s listening on http://%s/dm (bootstrap: /dm/bootstrap?devid=)\n",
-	       offline ? "offline" : "DM", o->server_id, o->listen);
+	mcx_log_set_level(MCX_LOG_INFO);	/* which document goes where */
+	printf("mcx dm: %s server %s listening on %s (bootstrap: /dm/bootstrap?devid=), %zu device(s)\n",
+	       cmd, o->server_id, url, dm_role_devices(s.role));
 	fflush(stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -690,8 +406,7 @@ static int run_server(struct mcx_ctx *x, struct dmopt *o, bool offline)
 out:
 	if (d)
 		MHD_stop_daemon(d);
-	dm_server_free(s.dm);
-	mcx_free(s.devs);
+	dm_role_free(s.role);
 	return rc;
 }
 
@@ -732,7 +447,11 @@ static int gen(struct dmopt *o, const char *what, struct mcx_buf *body, struct m
 		fprintf(stderr, "mcx dm gen %s: --addr and --ue-secret are required\n", what);
 		goto out;
 	}
-	if (boot_msg(o, sec, o->nonce, &doc, &tx, &w7, eb, sizeof eb)) {
+	struct dm_boot_acc ba = {.devid = o->ue, .server_id = o->server_id, .addr = o->addr,
+				 .acc = o->acc, .ue_user = o->ue_user, .ue_secret = sec,
+				 .ue_nonce_b64 = o->nonce, .srv_user = o->srv_user,
+				 .srv_secret = o->srv_secret, .srv_nonce = o->srv_nonce};
+	if (dm_role_boot_msg(&ba, &doc, &tx, &w7, eb, sizeof eb)) {
 		fprintf(stderr, "mcx dm gen %s: %s\n", what, eb[0] ? eb : "cannot build the account");
 		goto out;
 	}
@@ -748,11 +467,11 @@ static int gen(struct dmopt *o, const char *what, struct mcx_buf *body, struct m
 	} else if (!strcmp(what, "bootstrap")) {
 		err = buf_add(body, doc.p, doc.len);
 		if (!err)
-			err = boot_ctype(o, &doc, ctype);
+			err = dm_role_boot_ctype(o->networkid, o->userpin, &doc, ctype);
 	} else if (!strcmp(what, "smartcard")) {
 		struct mcx_buf ct;
 		buf_init(&ct, DM_BOOT_CTYPE_MAX);
-		err = boot_ctype(o, &doc, &ct);
+		err = dm_role_boot_ctype(o->networkid, o->userpin, &doc, &ct);
 		if (!err)
 			err = buf_adds(body, DM_CARD_MAGIC);
 		if (!err)
@@ -952,9 +671,11 @@ int cmd_dm(struct mcx_ctx *x, int argc, char **argv)
 	if (parse_opts(argc - 2, argv + 2, &o))
 		return 2;
 	if (!strcmp(sub, "offline"))
-		return run_server(x, &o, true);
+		return run_server(x, &o, M_OFFLINE);
 	if (!strcmp(sub, "serve"))
-		return run_server(x, &o, false);
+		return run_server(x, &o, M_SERVE);
+	if (!strcmp(sub, "delegate"))
+		return run_server(x, &o, M_DELEGATE);
 	if (!strcmp(sub, "gen"))
 		return cmd_gen_push(&o, false);
 	if (!strcmp(sub, "push"))

@@ -17,6 +17,7 @@
 #include "xcap/usage.h"
 #include "idms/idms.h"
 #include "sip/server.h"
+#include "dm/server_role.h"
 #include "core/mem.h"
 
 static void usage(FILE *f)
@@ -275,6 +276,54 @@ static int start_idms(struct mcx_config *cfg, struct mcx_store *st, struct idms 
 	return 0;
 }
 
+/* The OMA DM server, when configured: a role of the HTTP front whose UEs
+ * get the MCPTT MOs generated from the store (docs/dm-server.md). */
+static int start_dm(struct mcx_config *cfg, struct mcx_store *st, struct dm_role **rp)
+{
+	struct dm_conf_src *c = &cfg->dm;
+	struct dm_role_conf rc;
+	char url[600], eb[512] = "";
+	size_t pl = strlen(c->path);
+	bool tls = cfg->http.tls_cert && *cfg->http.tls_cert;
+	bool v6 = strchr(cfg->http.bind, ':') != NULL;
+
+	if (!c->enabled)
+		return 0;
+	while (pl > 1 && c->path[pl - 1] == '/')
+		c->path[--pl] = '\0';
+	if (c->path[0] != '/' || pl < 2) {
+		log_err("dm-path must be a path below the server root, like /dm");
+		return -1;
+	}
+	if (*c->url)
+		snprintf(url, sizeof(url), "%s", c->url);
+	else if (cfg->http.port)
+		snprintf(url, sizeof(url), "%s://%s%s%s:%lld%s", tls ? "https" : "http", v6 ? "[" : "",
+			 cfg->http.bind, v6 ? "]" : "", cfg->http.port, c->path);
+	else
+		url[0] = '\0';   /* any free port: no RespURI (set dm-url) */
+	memset(&rc, 0, sizeof(rc));
+	rc.server_id = c->server_id;
+	rc.url = url[0] ? url : NULL;
+	rc.tls = tls;
+	rc.max_msg = c->max_msg;
+	rc.sessions_max = (size_t)c->sessions;
+	rc.default_domain = cfg->http.realm;
+	rc.srv_secret = c->srv_secret;
+	rc.networkid = c->networkid;
+	rc.userpin = c->userpin;
+	if (dm_role_alloc(rp, &rc, st, eb, sizeof(eb)) ||
+	    (*c->devices && dm_role_load_devices(*rp, c->devices, eb, sizeof(eb)))) {
+		log_err("cannot start the DM server: %s", eb);
+		return -1;
+	}
+	cfg->http.dm = *rp;
+	cfg->http.dm_path = c->path;
+	log_info("DM server %s at %s (%zu device(s); bootstrap: %s/bootstrap?devid=)", c->server_id,
+		 url[0] ? url : c->path, dm_role_devices(*rp), c->path);
+	return 0;
+}
+
 /* The SIP notifier, when configured: after the HTTP front (its token keys). */
 static int start_sip(struct mcx_config *cfg, struct xcap_handler *h, struct mcx_store *st,
 		     struct http_server *srv, char *root, size_t rootlen, struct sip_server **sp)
@@ -330,6 +379,7 @@ static int run(struct mcx_config *cfg)
 {
 	struct mcx_store *st = NULL;
 	struct idms *idms = NULL;
+	struct dm_role *dm = NULL;
 	struct http_server *srv = NULL;
 	struct sip_server *sip = NULL;
 	struct xcap_handler h;
@@ -362,6 +412,8 @@ static int run(struct mcx_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	if (start_idms(cfg, st, &idms))
 		goto out;
+	if (start_dm(cfg, st, &dm))
+		goto out;
 	if (http_server_start(&srv, &cfg->http, &h, eb, sizeof(eb))) {
 		log_err("%s", eb);
 		goto out;
@@ -383,6 +435,7 @@ static int run(struct mcx_config *cfg)
 out:
 	sip_server_stop(sip);
 	http_server_stop(srv);
+	dm_role_free(dm);
 	idms_close(idms);
 	store_close(st);
 	xcap_usages_cleanup();

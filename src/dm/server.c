@@ -267,12 +267,18 @@ enum mcx_err dm_plan_delegate(struct dm_plan *p, const struct dm_delegate *d)
 	if (!err)
 		err = dm_plan_put_tree(p, uri, "org.openmobilealliance/1.0/w7", t);
 	mo_tree_free(t);
-	/* the delegate may manage the MCPTT MOs; the owner keeps reading them */
-	for (int k = 0; !err && k < MO_KIND_COUNT; k++) {
-		char acl[3 * DM_SRV_ID_MAX + 64];
+	/* the delegate may read ./MCPTT (its sessions look for the MO roots
+	 * there) and manage the MCPTT MOs; the owner keeps ./MCPTT and reads
+	 * the MOs */
+	char acl[3 * DM_SRV_ID_MAX + 64];
+	if (!err)
 		err = dm_plan_ensure(p, "./MCPTT");
-		if (!err)
-			err = dm_plan_ensure(p, mo_maps[k].tree_root);
+	snprintf(acl, sizeof acl, "Add=%s&Delete=%s&Get=%s+%s&Replace=%s", d->owner_id, d->owner_id,
+		 d->owner_id, d->server_id, d->owner_id);
+	if (!err)
+		err = dm_plan_replace(p, "./MCPTT?prop=ACL", acl);
+	for (int k = 0; !err && k < MO_KIND_COUNT; k++) {
+		err = dm_plan_ensure(p, mo_maps[k].tree_root);
 		snprintf(uri, sizeof uri, "%s?prop=ACL", mo_maps[k].tree_root);
 		snprintf(acl, sizeof acl, "Add=%s&Delete=%s&Get=%s+%s&Replace=%s", d->server_id,
 			 d->server_id, d->owner_id, d->server_id, d->server_id);

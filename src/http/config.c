@@ -176,6 +176,36 @@ static const struct conf_def sip_defs[] = {
 	  "them, milliseconds (0: never; marks are then handled at the next start)" },
 };
 
+#define D(f) offsetof(struct dm_conf_src, f)
+static const struct conf_def dm_defs[] = {
+	{ "dm", CONF_BOOL, D(enabled), "no", 0, 0,
+	  "run the OMA DM server in this daemon: UEs get the MCPTT MOs (TS 24.483) generated from "
+	  "the documents in the store (docs/dm-server.md)" },
+	{ "dm-path", CONF_STR, D(path), "/dm", 0, 0,
+	  "path UEs POST SyncML DM messages to; GET <dm-path>/bootstrap?devid=URN answers the "
+	  "client-initiated bootstrap" },
+	{ "dm-devices", CONF_STR, D(devices), "", 0, 0,
+	  "file of the UEs the DM server knows, one per line: DEVID USER SECRET [NONCE_B64|-] "
+	  "[MCPTT_ID] (the DMAcc credentials the UE presents; with an MCPTT ID it gets the five MOs "
+	  "of that user, else the UE initial configuration); empty: every DevId is refused" },
+	{ "dm-server-id", CONF_STR, D(server_id), "mcxd", 0, 0, "ServerID of the DM server" },
+	{ "dm-url", CONF_STR, D(url), "", 0, 0,
+	  "absolute URL of dm-path as UEs reach it (RespURI, Addr of bootstrap accounts); empty: "
+	  "http(s)://<http-bind>:<http-port><dm-path>" },
+	{ "dm-max-msg-size", CONF_SIZE, D(max_msg), "64k", 1024, 16 * 1024 * 1024,
+	  "MaxMsgSize of the DM server, and the cap of the UE's (larger plans are split into "
+	  "several messages, one Atomic per MO, large objects)" },
+	{ "dm-sessions", CONF_INT, D(sessions), "1000", 1, 1000000,
+	  "DM sessions held at once (the least recently used is dropped beyond)" },
+	{ "dm-srv-secret", CONF_STR, D(srv_secret), "", 0, 0,
+	  "SRVCRED secret put in bootstrap accounts (the server's credentials to the UE)" },
+	{ "dm-networkid", CONF_STR, D(networkid), "", 0, 0,
+	  "NETWORKID key of the bootstrap message's MAC (SEC=NETWORKID; with dm-userpin "
+	  "USERPIN_NETWORKID); empty: not secured by it" },
+	{ "dm-userpin", CONF_STR, D(userpin), "", 0, 0,
+	  "USERPIN key of the bootstrap message's MAC; empty: not secured by it" },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 enum mcx_err mcx_config_init(struct mcx_config *c)
@@ -187,6 +217,7 @@ enum mcx_err mcx_config_init(struct mcx_config *c)
 	c->parts[3] = (struct conf_part){ "store", store_defs, N(store_defs), &c->store };
 	c->parts[4] = (struct conf_part){ "idms", idms_defs, N(idms_defs), &c->idms };
 	c->parts[5] = (struct conf_part){ "sip", sip_defs, N(sip_defs), &c->sip };
+	c->parts[6] = (struct conf_part){ "dm", dm_defs, N(dm_defs), &c->dm };
 	return conf_defaults(c->parts, MCX_CONFIG_PARTS);
 }
 

@@ -72,6 +72,19 @@ struct sip_conf_src {
 	long long admin_poll_ms;      /* subscriptions marked by mcx sip end */
 };
 
+/* The OMA DM server role (src/dm/server_role.h, docs/dm-server.md). */
+struct dm_conf_src {
+	bool enabled;
+	char *path;                 /* POST <path>, GET <path>/bootstrap */
+	char *devices;              /* devices file ("" = none: every DevId refused) */
+	char *server_id;            /* our ServerID */
+	char *url;                  /* the DM URL UEs use ("" = from http-bind/port) */
+	size_t max_msg;             /* our MaxMsgSize, the cap of the peer's */
+	long long sessions;         /* live sessions */
+	char *srv_secret;           /* SRVCRED secret in bootstrap accounts */
+	char *networkid, *userpin;  /* SEC/MAC of bootstrap messages */
+};
+
 struct mcx_config {
 	struct general_conf general;
 	struct http_conf http;
@@ -79,10 +92,11 @@ struct mcx_config {
 	struct store_conf store;
 	struct idms_conf_src idms;
 	struct sip_conf_src sip;
-	struct conf_part parts[6];
+	struct dm_conf_src dm;
+	struct conf_part parts[7];
 };
 
-#define MCX_CONFIG_PARTS 6
+#define MCX_CONFIG_PARTS 7
 
 /* Set the tables up and apply the defaults. */
 MCX_WUR enum mcx_err mcx_config_init(struct mcx_config *c);

@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "http/auth.h"
 #include "idms/idms.h"
+#include "dm/server_role.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -72,6 +73,7 @@ struct req {
 	struct MHD_Connection *con;
 	struct req *next;         /* work queue */
 	bool idms;                /* for the identity management server */
+	bool dm;                  /* for the DM server */
 };
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *con)
@@ -395,6 +397,50 @@ static bool is_idms(const struct http_server *s, const struct req *r)
 	       (r->target_len == pl || r->target[pl] == '/' || r->target[pl] == '?');
 }
 
+/* A request for the DM server: SyncML in, SyncML out; no HTTP
+ * authentication (the SyncML header carries the UE's credentials). */
+static void process_dm(struct http_server *s, struct req *r)
+{
+	struct dm_role_answer a;
+	struct MHD_Response *resp;
+	size_t pl = strlen(s->conf.dm_path);
+	const char *q = memchr(r->target, '?', r->target_len);
+	size_t plen = (q ? (size_t)(q - r->target) : r->target_len) - pl;
+	size_t ql = q ? r->target_len - (size_t)(q - r->target) - 1 : 0;
+	char sub[64], token[64], devid[DM_SRV_ID_MAX];
+	bool tok, dev;
+
+	if (plen < sizeof(sub))
+		snprintf(sub, sizeof(sub), "%.*s", (int)plen, r->target + pl);
+	else
+		snprintf(sub, sizeof(sub), "/(too long)");
+	tok = q && dm_role_query(q + 1, ql, "s", token, sizeof(token));
+	dev = q && dm_role_query(q + 1, ql, "devid", devid, sizeof(devid));
+	dm_role_answer_init(&a);
+	dm_role_http(s->conf.dm, r->method, sub, tok ? token : NULL, dev ? devid : NULL,
+		     r->hdr[HDR_CTYPE], r->body.p, r->body.len, r->too_large, &a);
+	resp = MHD_create_response_from_buffer(a.body.len, a.body.p ? a.body.p : (void *)"",
+					       MHD_RESPMEM_MUST_COPY);
+	if (resp)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a.ctype);
+	r->resp = resp;
+	r->status = a.status;
+	access_log(s, r, (int)a.status, a.body.len, dev ? devid : NULL,
+		   a.status != 200 ? a.why : NULL);
+	dm_role_answer_free(&a);
+}
+
+static bool is_dm(const struct http_server *s, const struct req *r)
+{
+	size_t pl;
+
+	if (!s->conf.dm || !s->conf.dm_path)
+		return false;
+	pl = strlen(s->conf.dm_path);
+	return r->target_len >= pl && !memcmp(r->target, s->conf.dm_path, pl) &&
+	       (r->target_len == pl || r->target[pl] == '/' || r->target[pl] == '?');
+}
+
 static enum MHD_Result queue_prepared(struct MHD_Connection *con, struct req *r)
 {
 	enum MHD_Result ret;
@@ -428,6 +474,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&s->qlock);
 		if (r->idms)
 			process_idms(s, r);
+		else if (r->dm)
+			process_dm(s, r);
 		else
 			process(s, r);
 		r->status = r->status ? r->status : MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -500,6 +548,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		if (!strcmp(method, "POST") && enqueue(s, r))
 			return MHD_YES;
 		process_idms(s, r);
+		return queue_prepared(con, r);
+	}
+	if (is_dm(s, r)) {
+		/* sessions read the store and hash: never on an event thread */
+		r->dm = true;
+		if (enqueue(s, r))
+			return MHD_YES;
+		process_dm(s, r);
 		return queue_prepared(con, r);
 	}
 	if ((!strcmp(method, "PUT") || !strcmp(method, "DELETE")) && enqueue(s, r))

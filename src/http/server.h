@@ -11,6 +11,7 @@
 #include "http/handler.h"
 
 struct idms;
+struct dm_role;
 struct auth_conf;
 
 struct http_conf {
@@ -37,6 +38,11 @@ struct http_conf {
 	 * mcxd, not a configuration key): requests under idms_path go to it */
 	struct idms *idms;
 	const char *idms_path;
+	/* the OMA DM server, when this daemon runs one (set by mcxd): requests
+	 * under dm_path go to it, without HTTP authentication (SyncML carries
+	 * its own) */
+	struct dm_role *dm;
+	const char *dm_path;
 };
 
 struct http_server;

@@ -39,6 +39,7 @@ P1 = "org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile
 UECONF = "org.3gpp.mcptt.ue-config/users/sip:alice@example.org/" + UE
 SERVICE = "org.3gpp.mcptt.service-config/global/service-config.xml"
 GROUP = "org.openmobilealliance.groups/global/byGroupID/sip:group-all@example.org"
+UEINIT = "org.3gpp.mcptt.ue-init-config/users/sip:%s/%s" % (UE, UE)
 ADMIN = {"X-3GPP-Asserted-Identity": "sip:admin@example.org"}
 passed = failed = 0
 
@@ -257,10 +258,10 @@ def main():
               (st.st_mode & 0o777) == 0o600, err)
 
         rc, _, err = mcx_cmc("sync", *base)
-        got = {s: cache_file(cache, s) for s in (P0, P1, UECONF, SERVICE, GROUP)}
+        got = {s: cache_file(cache, s) for s in (P0, P1, UECONF, SERVICE, GROUP, UEINIT)}
         same = all(got[s] == xcap(d, "GET", s)[2] for s in got)
-        check("sync fetches the profiles, UE configuration, service configuration and group",
-              rc == 0 and same and err.count("fetched") == 5, err)
+        check("sync fetches the profiles, UE configuration, UE initial configuration, service "
+              "configuration and group", rc == 0 and same and err.count("fetched") == 6, err)
         rc, out, err = mcx_cmc("show", *base)
         try:
             show = json.loads(out)
@@ -289,6 +290,21 @@ def main():
         check("the cached bytes equal the server's and the ETag matches",
               cached == server_bytes and ev is not None and ev.get("etag") == server_etag,
               (len(cached), len(server_bytes)))
+
+        # the UE's own initial configuration on the CMS is followed too
+        m = client.mark()
+        st, _, body = xcap(d, "PUT", UEINIT + "/~~/mcptt-UE-initial-configuration/on-network/"
+                           "Timers/T100", b"<T100>7</T100>", "application/xcap-el+xml")
+        ev = client.wait(doc_ev(UEINIT, "patched"), m)
+        check("a change of the UE initial configuration arrives as a patch, applied",
+              st == 200 and ev is not None and cache_file(cache, UEINIT) == xcap(d, "GET", UEINIT)[2],
+              (st, body[:200], client.events[m:]))
+        rc, out, err = mcx_cmc("show", *base)
+        try:
+            t100 = json.loads(out).get("timers", {}).get("T100")
+        except ValueError:
+            t100 = None
+        check("... and its new timer is in effect (show)", rc == 0 and t100 == 7, out[:300] + err)
 
         # a NOTIFY lost on the way: the next one does not follow the cached copy
         relay.drop_next = True
@@ -344,11 +360,11 @@ def main():
 
         rc, _, err = mcx_cmc("sync", *base)
         check("a restarted client resumes from the cache with 304s only",
-              rc == 0 and err.count("unchanged") == 5 and "fetched" not in err, err)
+              rc == 0 and err.count("unchanged") == 6 and "fetched" not in err, err)
         with open(os.path.join(d.dir, "access.log")) as f:
-            log = [ln for ln in f.read().splitlines() if "/xcap-root/" in ln][-6:]
+            log = [ln for ln in f.read().splitlines() if "/xcap-root/" in ln][-7:]
         check("... the server saw conditional GETs answered 304",
-              sum("status=304" in ln for ln in log) == 5, log)
+              sum("status=304" in ln for ln in log) == 6, log)
 
         # sync against a server that is gone: which step failed, and why
         rc, _, err = mcx_cmc("sync", "--xcap-root", "http://127.0.0.1:1/xcap-root", *base)

@@ -1,14 +1,23 @@
-"""The DM server on a laptop: `mcx dm offline` delivering the five MCPTT MOs
+"""The DM server: `mcx dm offline` on a laptop delivering the five MCPTT MOs
 of a user to a UE in one Atomic (a scripted SyncML client in Python speaks
 auth-md5), refusals (unknown DevId 403, no credentials 407 with a Chal),
 the client-initiated bootstrap GET with curl, the artefacts of `mcx dm gen`,
 `mcx dm push` (bootstrap message then Package 0) to a listening UE, and
-`mcx dm dump`."""
+`mcx dm dump`. The DM role of mcxd (--dm yes): routes, statuses and
+content types, sessions from the store (the master UE initial configuration
+of the administrator's directory for a UE without a user). End to end with
+the real client (`mcx dm client`): offline session leaving the five MOs in
+the UE tree, exported byte-equal to the store's documents; server-initiated
+(push + Package 0 to `mcx dm client listen`) and client-initiated bootstrap
+against mcxd; server delegation (DM 1.2 ACLs): the operator's session hands
+the MCPTT roots to the service provider, whose commands outside them get
+425, and the operator can no longer change them."""
 import base64
 import hashlib
 import http.server
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -213,6 +222,270 @@ def artefacts(tmp):
     check("dm_help", rc == 0 and b"offline --mcptt-id" in out, err)
 
 
+def wait_port(port, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Bg:
+    """A background command, its output in files; stop() ends it."""
+
+    def __init__(self, tmp, name, args):
+        self.out, self.err = os.path.join(tmp, name + ".out"), os.path.join(tmp, name + ".err")
+        with open(self.out, "wb") as o, open(self.err, "wb") as e:
+            self.p = subprocess.Popen(args, stdout=o, stderr=e)
+
+    def wait(self, timeout=30):
+        try:
+            return self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return None
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+    def text(self):
+        return "".join(open(f, encoding="utf-8", errors="replace").read() for f in (self.out, self.err))
+
+
+def client(tree, cmd, *args, timeout=60):
+    """mcx dm client CMD --tree TREE ... (DM-CLIENT's command line)."""
+    argv = cmd.split() + ["--tree", tree] + list(args)
+    rc, out, err = mcx("dm", "client", *argv, timeout=timeout)
+    return rc, out.decode("utf-8", "replace") + err
+
+
+def delivered(log, devid):
+    """{MO instance URI: store path} from the server's 'DEVID: PATH -> URI' lines."""
+    return {uri: path for d, path, uri in re.findall(r"dm: (\S+): (\S+) -> (\./MCPTT/\S+)", log)
+            if d == devid}
+
+
+def exported_equal(tree, outdir, data, sent):
+    """Export the tree's MOs; each file byte-equal to the store document sent there."""
+    rc, out = client(tree, "export", "--out", outdir)
+    files = dict((uri, f) for f, uri in re.findall(r"^(\S+) <- (\./MCPTT/\S+)$", out, re.M))
+    bad = []
+    for uri, path in sent.items():
+        f = files.get(uri)
+        r = subprocess.run([MCX, "--data-dir", data, "doc", "get", path], capture_output=True, timeout=30)
+        if not f or r.returncode or open(f, "rb").read() != r.stdout:
+            bad.append((uri, path, f))
+    kinds = {u.split("/")[2] for u in files}
+    return rc == 0 and not bad and set(files) == set(sent), kinds, (rc, bad, out[-600:])
+
+
+FIVE = {"UEInitialConfiguration", "UEConfiguration", "UserProfile", "ServiceConfiguration",
+        "GroupConfiguration"}
+
+
+def e2e_offline(tmp, data):
+    """The laptop server and DM-CLIENT's client: one session, one Atomic, five MOs."""
+    ue = "urn:gsma:imei:35209900-176148-7"
+    tree = os.path.join(tmp, "ue-e2e")
+    port = free_port()
+    rc, out = client(tree, "init", "--devid", ue)
+    rc2, out2 = client(tree, "account add", "--server-id", "mcx-dm", "--addr",
+                       f"http://127.0.0.1:{port}/dm", "--user", "ue7", "--secret", "s7",
+                       "--srv-user", "mcx-dm", "--srv-secret", "unused")
+    check("e2e_client_tree_and_account", rc == 0 and rc2 == 0, out + out2)
+    srv = Bg(tmp, "e2e-offline", [MCX, "dm", "offline", "--mcptt-id", "sip:alice@example.org", "--ue", ue,
+                                  "--data", data, "--listen", f"127.0.0.1:{port}", "--ue-user", "ue7",
+                                  "--ue-secret", "s7", "--once"])
+    try:
+        wait_port(port)
+        rc, out = client(tree, "session", "--max-msg-size", "1048576")
+        src = srv.wait()
+        log = srv.text()
+        check("e2e_offline_one_session_one_atomic",
+              rc == 0 and src == 0 and len(re.findall(r"session \S+ done", log)) == 1 and
+              "Atomic 200" in log and "one Atomic per subtree" not in log and "0 denied" in out,
+              (rc, src, out, log[-800:]))
+        sent = delivered(log, ue)
+        ok, kinds, why = exported_equal(tree, os.path.join(tmp, "e2e-export"), data, sent)
+        check("e2e_offline_five_mos_in_ue_tree", kinds == FIVE and len(sent) == 7, (kinds, sent))
+        check("e2e_export_byte_equal_to_store", ok, why)
+    finally:
+        srv.stop()
+
+
+def mcxd_role(tmp):
+    """mcxd --dm yes: routes and refusals, sessions from the store, bootstrap both ways."""
+    ua, um, ub, up = ("urn:gsma:imei:35209900-176148-%d" % i for i in (1, 5, 4, 3))
+    devices = os.path.join(tmp, "devices")
+    with open(devices, "w") as f:
+        f.write("# DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID]\n"
+                f"{ua} ue1 s3cret - sip:alice@example.org\n{um} ue5 pw5\n"
+                f"{ub} ue4 pw4 - sip:bob@example.org\n{up} ue3 pw3 - sip:alice@example.org\n")
+    d = Mcxd("--dm", "yes", "--dm-devices", devices, "--dm-networkid", "001010123456789",
+             "--dm-srv-secret", "srvsec", "--log-level", "info").start()
+    url = d.url("/dm")
+    data = d.dir
+    try:
+        st, x = post(url, pkg1("urn:gsma:imei:00000000-000000-0", "1", 1, "ue1", "s3cret"))
+        check("mcxd_dm_unknown_devid_403", st == 200 and hdr_status(x) == 403, x)
+        st, x = post(url, pkg1(ua, "7", 1))
+        nonce = next_nonce(x)
+        st, x = post(url, pkg1(ua, "7", 2, "ue1", "s3cret", nonce))
+        check("mcxd_dm_md5_212_and_resp_uri", hdr_status(x) == 212 and f"<RespURI>{url}?s=" in x, x)
+        resp = re.search(r"<RespURI>([^<]+)</RespURI>", x)
+        if resp:
+            st, y = post(resp.group(1).replace("&amp;", "&"),
+                         answer(x, "urn:gsma:imei:35209900-176148-9", "7", 3, {}))
+            check("mcxd_dm_wrong_devid_in_session_403", hdr_status(y) == 403, y)
+        tree, msgid, rounds = {}, 3, 0
+        while rounds < 50 and resp:
+            rounds += 1
+            st, x = post(resp.group(1), answer(x, ua, "7", msgid, tree))
+            msgid += 1
+            if "<Final/>" in x and not re.findall(r"<(Add|Delete|Replace|Get|Atomic|Alert)>", x):
+                break
+        kinds = {k.split("/")[2] for k in tree if k.startswith("./MCPTT/")}
+        check("mcxd_dm_session_five_mos", kinds == FIVE, kinds)
+        # HTTP routes
+        codes = {}
+        for name, args in (("bootstrap_unknown_404", [url + "/bootstrap?devid=urn:uuid:nobody"]),
+                           ("bootstrap_post_405", ["-X", "POST", "--data", "x", url + "/bootstrap?devid=" + ua]),
+                           ("get_405", [url]),
+                           ("text_plain_415", ["-H", "Content-Type: text/plain", "--data", "x", url]),
+                           ("garbage_400", ["-H", "Content-Type: application/vnd.syncml.dm+xml",
+                                            "--data", "<SyncML>", url]),
+                           ("other_path_404", [url + "/other"])):
+            r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + args,
+                               capture_output=True, timeout=10)
+            codes[name] = r.stdout.decode()
+        check("mcxd_dm_http_statuses", codes == {"bootstrap_unknown_404": "404", "bootstrap_post_405": "405",
+                                                  "get_405": "405", "text_plain_415": "415",
+                                                  "garbage_400": "400", "other_path_404": "404"}, codes)
+        r = subprocess.run(["curl", "-s", "-D", "-", "-o", os.path.join(tmp, "mcxd-boot.wbxml"),
+                            url + "/bootstrap?devid=" + ua.replace(":", "%3A")], capture_output=True, timeout=10)
+        h = r.stdout.decode()
+        check("mcxd_dm_bootstrap_get_sec_mac", "200" in h.split("\n")[0] and
+              re.search(r"application/vnd.syncml.dm\+wbxml; SEC=NETWORKID; MAC=[0-9A-F]{40}", h), h)
+        # a UE without a user: the master UE initial configuration only
+        tm = os.path.join(tmp, "ue-master")
+        client(tm, "init", "--devid", um)
+        client(tm, "account add", "--server-id", "mcxd", "--addr", url, "--user", "ue5", "--secret", "pw5",
+               "--srv-user", "mcxd", "--srv-secret", "srvsec")
+        rc, out = client(tm, "session")
+        sent = delivered(d.stderr(), um)
+        ok, kinds, why = exported_equal(tm, os.path.join(tmp, "exp-master"), data, sent)
+        check("mcxd_dm_master_ue_init_config_only",
+              rc == 0 and kinds == {"UEInitialConfiguration"} and list(sent.values()) ==
+              ["org.3gpp.mcptt.ue-init-config/users/sip:admin@example.org/ue-init-config.xml"] and ok,
+              (rc, out, sent, why))
+        # client-initiated bootstrap: GET from mcxd, then a session with it (WBXML)
+        tb = os.path.join(tmp, "ue-boot")
+        client(tb, "init", "--devid", ub)
+        rc, out = client(tb, "bootstrap", "--url", url + "/bootstrap?devid=" + ub, "--networkid",
+                         "001010123456789", "--session-after-bootstrap", "--wbxml")
+        sent = delivered(d.stderr(), ub)
+        ok, kinds, why = exported_equal(tb, os.path.join(tmp, "exp-boot"), data, sent)
+        check("mcxd_dm_client_initiated_bootstrap_then_session",
+              rc == 0 and "bootstrap (fetch)" in out and kinds == FIVE and ok, (rc, out, why))
+        # server-initiated: bootstrap message + Package 0 pushed to the UE, which
+        # then opens the session with mcxd
+        tp = os.path.join(tmp, "ue-push")
+        client(tp, "init", "--devid", up)
+        pport = free_port()
+        lst = Bg(tmp, "listen", [MCX, "dm", "client", "listen", "--tree", tp, "--push",
+                                 f"127.0.0.1:{pport}", "--networkid", "001010123456789", "--count", "2"])
+        try:
+            wait_port(pport)
+            rc, pout, perr = mcx("dm", "push", "--to", f"http://127.0.0.1:{pport}/push", "--ue", up,
+                                 "--server-id", "mcxd", "--addr", url, "--ue-user", "ue3", "--ue-secret", "pw3",
+                                 "--srv-secret", "srvsec", "--srv-nonce", "n0", "--networkid", "001010123456789")
+            lrc = lst.wait()
+            lout = lst.text()
+        finally:
+            lst.stop()
+        sent = delivered(d.stderr(), up)
+        ok, kinds, why = exported_equal(tp, os.path.join(tmp, "exp-push"), data, sent)
+        check("mcxd_dm_server_initiated_push_then_session",
+              rc == 0 and lrc == 0 and "Package 0 from account" in lout and
+              "session (server-initiated)" in lout and kinds == FIVE and ok, (rc, perr, lout, why))
+    finally:
+        code, err = d.stop()
+        d.cleanup()
+    check("mcxd_dm_exits_0", code == 0, err[-800:])
+
+
+def show(tree, uri):
+    rc, out = client(tree, "show", uri)
+    return out
+
+
+def delegation(tmp, data):
+    """Operator op hands the MCPTT MOs to service provider sp (DM 1.2 ACLs)."""
+    ue = "urn:gsma:imei:35209900-176148-2"
+    tree = os.path.join(tmp, "ue-deleg")
+    op_port, sp_port = free_port(), free_port()
+    client(tree, "init", "--devid", ue)
+    client(tree, "account add", "--name", "op", "--server-id", "op", "--addr",
+           f"http://127.0.0.1:{op_port}/dm", "--user", "ue-op", "--secret", "op-s",
+           "--srv-user", "op", "--srv-secret", "op-srv")
+    srv = Bg(tmp, "delegate", [MCX, "dm", "delegate", "--ue", ue, "--ue-user", "ue-op", "--ue-secret", "op-s",
+                               "--server-id", "op", "--listen", f"127.0.0.1:{op_port}", "--once",
+                               "--to-server-id", "sp", "--to-addr", f"http://127.0.0.1:{sp_port}/dm",
+                               "--to-user", "ue-sp", "--to-secret", "sp-s", "--to-srv-secret", "sp-srv"])
+    try:
+        wait_port(op_port)
+        rc, out = client(tree, "session", "--account", "op")
+        src = srv.wait()
+    finally:
+        srv.stop()
+    rc2, accs = client(tree, "account list")
+    check("deleg_op_session_adds_sp_account", rc == 0 and src == 0 and
+          re.search(rf"^sp\tsp\thttp://127.0.0.1:{sp_port}/dm", accs, re.M), (out, srv.text(), accs))
+    tr = show(tree, "./MCPTT")
+    roots = re.findall(r"^  (\w+)  \[node ACL (\S+)\]", tr, re.M)
+    check("deleg_acls_on_mcptt_roots",
+          len(roots) == 5 and all(a == "Add=sp&Delete=sp&Get=op+sp&Replace=sp" for _, a in roots) and
+          "MCPTT  [node ACL Add=op&Delete=op&Get=op+sp&Replace=op]" in tr, tr)
+    # the service provider's session: its MOs land; a Get outside them is refused
+    srv = Bg(tmp, "sp", [MCX, "dm", "offline", "--server-id", "sp", "--mcptt-id", "sip:alice@example.org",
+                         "--ue", ue, "--ue-user", "ue-sp", "--ue-secret", "sp-s", "--data", data,
+                         "--listen", f"127.0.0.1:{sp_port}", "--once", "--get", "./DMAcc/op"])
+    try:
+        wait_port(sp_port)
+        rc, out = client(tree, "session", "--account", "sp", "--max-msg-size", "1048576")
+        src = srv.wait()
+    finally:
+        srv.stop()
+    log = srv.text()
+    before = show(tree, "./MCPTT")
+    check("deleg_sp_manages_the_mcptt_mos", rc == 0 and "Atomic 200" in log and
+          all(k in before for k in FIVE) and "./MCPTT/UserProfile/2" in str(delivered(log, ue)), (out, log[-600:]))
+    check("deleg_sp_command_outside_gets_425", src == 1 and "status 425 on ./DMAcc/op" in log and
+          "1 denied" in out, (src, out, log[-600:]))
+    # the operator can no longer change the MCPTT MOs: its Atomic fails, the tree stays
+    srv = Bg(tmp, "op2", [MCX, "dm", "offline", "--server-id", "op", "--mcptt-id", "sip:alice@example.org",
+                          "--ue", ue, "--ue-user", "ue-op", "--ue-secret", "op-s", "--data", data,
+                          "--listen", f"127.0.0.1:{op_port}", "--once"])
+    try:
+        wait_port(op_port)
+        rc, out = client(tree, "session", "--account", "op", "--max-msg-size", "1048576")
+        src = srv.wait()
+    finally:
+        srv.stop()
+    log = srv.text()
+    check("deleg_op_refused_425_on_mcptt_mos", src == 1 and re.search(r"status 425 on \./MCPTT/", log)
+          and "Atomic 200" not in log and show(tree, "./MCPTT") == before, (out, log[-600:]))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "var")
@@ -221,6 +494,9 @@ def main():
         d.stop()
         offline(tmp, data)
         artefacts(tmp)
+        e2e_offline(tmp, data)
+        delegation(tmp, data)
+        mcxd_role(tmp)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -5,7 +5,10 @@
  * decisions — a patch computed by the server's patch_diff applied to the
  * cached copy gives the new bytes and its ETag is checked against new-etag,
  * a wrong new-etag / a previous-etag that is not the cached one (a missed
- * NOTIFY) / etags only mean a re-fetch; the backoff schedule. */
+ * NOTIFY) / etags only mean a re-fetch; the backoff schedule; the initial
+ * configuration read from a DM client's tree (the MO mapped back to the
+ * same bytes, DevId as the instance ID); a restarted client taking a
+ * patched copy's ETag from its bytes when the state file is older. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,12 @@
 #include "core/mem.h"
 #include "cmc/backoff.h"
 #include "cmc/cache.h"
+#include "cmc/cmc_int.h"
+#include "cmc/dminit.h"
 #include "cmc/initcfg.h"
 #include "cmc/notify.h"
+#include "dm/mo.h"
+#include "dm/tree.h"
 #include "patch/patch.h"
 #include "xcap/etag.h"
 
@@ -368,6 +375,149 @@ static void backoff_schedule(struct test_ctx *t)
 	CHECK_INT(t, cmc_backoff_ms(3, 5000, 100, 0), 5000);
 }
 
+
+#define DM_DEVID "urn:gsma:imei:35209900-176148-0"
+
+/* A DM client's tree as a session with the DM server leaves it: DevInfo,
+ * and the nodes of doc (a UE initial configuration) under
+ * ./MCPTT/UEInitialConfiguration/1, saved in dir. */
+static enum mcx_err dm_tree_with_mo(const char *dir, const char *doc, size_t n)
+{
+	struct dm_devinfo di = {.dev_id = DM_DEVID};
+	struct dm_value node = {"node", NULL, NULL, 0};
+	struct dm_tree *t = NULL;
+	struct mo_tree *mt = NULL;
+	char eb[300], uri[600];
+	enum mcx_err err;
+	size_t i;
+
+	err = dm_tree_alloc(&t, NULL);
+	if (!err)
+		err = dm_tree_init_std(t, &di);
+	if (!err && doc)
+		err = mo_from_xml(MO_UE_INIT_CONFIG, doc, n, 0, NULL, &mt, eb, sizeof(eb));
+	if (!err && doc &&
+	    dm_tree_add(t, NULL, "./MCPTT/UEInitialConfiguration/1", &node, NULL) != 200)
+		err = MCX_EINVAL;
+	for (i = 0; !err && mt && i < mt->n; i++) {
+		struct dm_value v = {"chr", NULL, mt->v[i].value, mt->v[i].len};
+
+		snprintf(uri, sizeof(uri), "./MCPTT/UEInitialConfiguration/1/%s", mt->v[i].path);
+		if (dm_tree_add(t, NULL, uri, mt->v[i].leaf ? &v : &node, NULL) != 200)
+			err = MCX_EINVAL;
+	}
+	if (!err)
+		err = dm_tree_save(t, dir);
+	mo_tree_free(mt);
+	dm_tree_free(t);
+	return err;
+}
+
+static void dm_init_from_tree(struct test_ctx *t)
+{
+	char dir[128], cache[160], initf[180], eb[400], *doc, *devid = NULL, *kept;
+	struct mcx_cmc_conf conf;
+	struct mcx_cmc *c = NULL;
+	struct mcx_buf xml;
+	size_t n, kn;
+	enum mcx_err err;
+
+	tmpdir(dir, sizeof(dir));
+	CHECK(t, dir[0]);
+	doc = test_read_file("demo/ue-init-config.xml", &n);
+	CHECK(t, doc);
+	/* no tree yet, then a tree without the MO: both say what to do */
+	buf_init(&xml, CMC_MAX_INIT);
+	err = cmc_dm_init_read(dir, &xml, &devid, eb, sizeof(eb));
+	CHECK_INT(t, err, MCX_ENOENT);
+	CHECK(t, strstr(eb, "mcx dm client init"));
+	CHECK_INT(t, dm_tree_with_mo(dir, NULL, 0), MCX_OK);
+	err = cmc_dm_init_read(dir, &xml, &devid, eb, sizeof(eb));
+	CHECK_INT(t, err, MCX_ENOENT);
+	CHECK(t, strstr(eb, "./MCPTT/UEInitialConfiguration") && strstr(eb, "DM session"));
+	/* the MO gives back the document byte for byte, DevId the UE's ID */
+	CHECK_INT(t, dm_tree_with_mo(dir, doc, n), MCX_OK);
+	err = cmc_dm_init_read(dir, &xml, &devid, eb, sizeof(eb));
+	CHECK_INT(t, err, MCX_OK);
+	CHECK_MEM(t, xml.p, xml.len, doc, n);
+	CHECK_STR(t, devid, DM_DEVID);
+	mcx_free(devid);
+	buf_reset(&xml);
+	/* the client: configured from the tree, the instance ID from DevId,
+	 * the document kept in the cache; not with an XML document as well */
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	memset(&conf, 0, sizeof(conf));
+	conf.dm_tree = dir;
+	conf.cache_dir = cache;
+	conf.user = "sip:alice@example.org";
+	CHECK_INT(t, mcx_cmc_alloc(&c, &conf, eb, sizeof(eb)), MCX_OK);
+	CHECK_STR(t, c->conf.instance_id, DM_DEVID);
+	CHECK_STR(t, c->ic.idms_token, "https://127.0.0.1:8080/idms/token");
+	mcx_cmc_free(c);
+	snprintf(initf, sizeof(initf), "%s/init.xml", cache);
+	kept = test_read_file(initf, &kn);
+	CHECK(t, kept);
+	CHECK_MEM(t, kept, kn, doc, n);
+	free(kept);
+	conf.init_xml = doc;
+	conf.init_len = n;
+	c = NULL;
+	CHECK_INT(t, mcx_cmc_alloc(&c, &conf, eb, sizeof(eb)), MCX_EINVAL);
+	CHECK(t, !c && strstr(eb, "not both"));
+	free(doc);
+	rmrf(dir);
+}
+
+#define UE1 "urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e01"
+#define P0SEL "org.3gpp.mcptt.user-profile/users/sip:alice@example.org/mcptt-user-profile-0.xml"
+
+/* Patches do not rewrite the state file: a client started on such a cache
+ * takes each copy's ETag from its bytes (the hash the server's ETags are),
+ * so it resumes with If-None-Match for the version it holds. */
+static void state_resume_patched(struct test_ctx *t)
+{
+	static const char newer[] = "<mcptt-user-profile>patched</mcptt-user-profile>";
+	char dir[128], path[200], eb[400], et[XCAP_ETAG_LEN + 1], *doc;
+	struct mcx_cmc_conf conf;
+	struct mcx_cmc *c = NULL;
+	const struct cmc_doc *d = NULL;
+	unsigned i;
+	size_t n;
+	FILE *f;
+
+	tmpdir(dir, sizeof(dir));
+	CHECK(t, dir[0]);
+	doc = test_read_file("demo/ue1-init-config.xml", &n);
+	CHECK(t, doc);
+	CHECK_INT(t, cmc_cache_init(dir, eb, sizeof(eb)), MCX_OK);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	f = fopen(path, "w");
+	CHECK(t, f);
+	fprintf(f, "{\"version\": 1, \"user\": \"sip:alice@example.org\", \"instance_id\": "
+		   "\"" UE1 "\", \"docs\": {\"" P0SEL "\": {\"etag\": \"0123456789abcdef"
+		   "0123456789abcdef\", \"kind\": \"profile\", \"index\": 0}}}\n");
+	fclose(f);
+	CHECK_INT(t, cmc_cache_put(dir, P0SEL, newer, strlen(newer), eb, sizeof(eb)), MCX_OK);
+	memset(&conf, 0, sizeof(conf));
+	conf.init_xml = doc;
+	conf.init_len = n;
+	conf.cache_dir = dir;
+	CHECK_INT(t, mcx_cmc_alloc(&c, &conf, eb, sizeof(eb)), MCX_OK);
+	free(doc);
+	for (i = 0; i < c->ndocs; i++)
+		if (!strcmp(c->docs[i].sel, P0SEL))
+			d = &c->docs[i];
+	xcap_etag(newer, strlen(newer), et);
+	if (d && !strcmp(d->etag, et) && d->wanted && d->bytes.len == strlen(newer)) {
+		mcx_cmc_free(c);
+		rmrf(dir);
+		return;
+	}
+	mcx_cmc_free(c);
+	rmrf(dir);
+	CHECK(t, !"the patched copy was not resumed at the version its bytes hold");
+}
+
 const struct test tests_cmc[] = {
 	{"cmc_cache_atomic_write", cache_atomic_write, false},
 	{"cmc_cache_docs", cache_docs, false},
@@ -378,5 +528,7 @@ const struct test tests_cmc[] = {
 	{"cmc_notify_missed_and_others", notify_missed_and_others, false},
 	{"cmc_notify_parse_refusals", notify_parse_refusals, true},
 	{"cmc_backoff_schedule", backoff_schedule, false},
+	{"cmc_dm_init_from_tree", dm_init_from_tree, false},
+	{"cmc_state_resume_patched", state_resume_patched, false},
 	{NULL, NULL, false},
 };
