@@ -48,7 +48,7 @@ suite() {  # build-dir bin-dir label
   MCX_BIN=$bin python3 tests/live/sip_more.py > "$log/sip2$tag" 2>&1
   count "sip: other writers, window, elements$tag" "$log/sip2$tag" $?
   MCX_BIN=$bin python3 tests/live/sip_restart.py > "$log/siprestart$tag" 2>&1; count "sip: restart, mcx sip$tag" "$log/siprestart$tag" $?
-  MCX_BIN=$bin python3 tests/live/dm_server.py > "$log/dmserver$tag" 2>&1; count "dm server: offline, bootstrap, gen, push$tag" "$log/dmserver$tag" $?
+  MCX_BIN=$bin python3 tests/live/dm_server.py > "$log/dmserver$tag" 2>&1; count "dm server: offline, mcxd role, bootstrap, delegation, end to end$tag" "$log/dmserver$tag" $?
 }
 
 make -j2 all >"$log/build" 2>&1 || { cat "$log/build"; echo "0 passed, 1 failed"; exit 1; }

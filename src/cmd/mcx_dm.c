@@ -27,9 +27,6 @@
 #include "dm/wbxml.h"
 #include "store/store.h"
 
-/* Declared weak so this file links before mcx_dm_client.c exists. */
-int cmd_dm_client(struct mcx_ctx *x, int argc, char **argv) __attribute__((weak));
-
 static const char usage[] =
 	"usage: mcx dm <command> [options]\n"
 	"  offline --mcptt-id ID --ue URN [--data DIR] [--listen 127.0.0.1:PORT]\n"
@@ -43,6 +40,7 @@ static const char usage[] =
 	"      operator's server: the session adds ./DMAcc/NAME for the service provider's\n"
 	"      server SP and gives it the MCPTT MO roots by ACL (DM 1.2 ACLs, not DM 1.3)\n"
 	"  (offline, serve, delegate) --get URI   also Get URI (repeatable; failures reported)\n"
+	"  (offline, serve, delegate) --addr URL  our URL as UEs reach it (default from --listen)\n"
 	"  gen dmacc|w7|bootstrap|smartcard|pkg0 [account options] [--out FILE]\n"
 	"  push --to http://UE/push [account options]   bootstrap message, then Package 0\n"
 	"  dump FILE          a recorded message (XML or WBXML) as readable XML\n"
@@ -51,7 +49,8 @@ static const char usage[] =
 	"account options: --server-id ID --addr URL --ue-user U --ue-secret S [--nonce B64]\n"
 	"  --srv-user U --srv-secret S [--srv-nonce TEXT] [--acc NAME]\n"
 	"  [--networkid N | --userpin P] (bootstrap SEC/MAC) [--session N] (Package 0)\n"
-	"HTTP (serve/offline): POST /dm (SyncML XML or WBXML), GET /dm/bootstrap?devid=URN\n";
+	"HTTP (serve/offline/delegate): POST /dm (SyncML XML or WBXML), GET /dm/bootstrap?devid=URN\n"
+	"mcxd serves the same routes under its dm-path with --dm yes --dm-devices FILE\n";
 
 struct dmopt {
 	const char *mcptt_id, *ue, *data, *listen, *ue_user, *ue_secret, *nonce, *server_id;
@@ -353,7 +352,10 @@ static int run_server(struct mcx_ctx *x, struct dmopt *o, enum mode mode)
 			"(the UE's credentials for the delegate) are required\n");
 		return 2;
 	}
-	snprintf(url, sizeof url, "http://%s:%u/dm", host, port);
+	/* --addr: our URL as the UE reaches it (RespURI, bootstrap Addr) */
+	snprintf(url, sizeof url, "%s", o->addr ? o->addr : "");
+	if (!o->addr || strlen(o->addr) >= sizeof url)
+		snprintf(url, sizeof url, "http://%s:%u/dm", host, port);
 	if (mode != M_DELEGATE && (set_data_dir(x, o->data) || mcx_open(x)))
 		return 1;
 	/* a laptop on a local link: allow messages as large as the UE does */
@@ -654,13 +656,8 @@ int cmd_dm(struct mcx_ctx *x, int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *sub = argv[1];
-	if (!strcmp(sub, "client")) {
-		if (!cmd_dm_client) {
-			fprintf(stderr, "mcx dm client: not built in this version\n");
-			return 2;
-		}
+	if (!strcmp(sub, "client"))
 		return cmd_dm_client(x, argc - 1, argv + 1);
-	}
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage, stdout);

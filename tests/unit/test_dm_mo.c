@@ -2,13 +2,19 @@
  * server session engine (src/dm/server.c) driven by a scripted client. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "dm/largeobj.h"
 #include "dm/mo.h"
+#include "dm/bootclient.h"
+#include "dm/bootstrap.h"
+#include "dm/client.h"
 #include "dm/server.h"
+#include "dm/server_role.h"
+#include "dm/tree.h"
 #include "dm/split.h"
 #include "dm/status.h"
 #include "dm/syncml.h"
@@ -966,6 +972,243 @@ out:
 	dm_server_free(s);
 }
 
+/* ------------------------------------------- the role, with the real client */
+
+/* The server-side role's HTTP entry (server_role.h): the routes, statuses
+ * and content types mcxd and `mcx dm serve` share, the devices file, the
+ * bootstrap GET (SEC/MAC) and the query decoding. */
+static void test_role_http(struct test_ctx *t)
+{
+	char path[] = "/tmp/mcx-dm-devices-XXXXXX", eb[300] = "", v[64];
+	struct dm_delegate del = {.acc = "sp", .server_id = "sp", .addr = "http://sp/dm",
+				  .client_user = "u", .client_secret = "s"};
+	struct dm_role_conf c = {.server_id = "op", .url = "http://127.0.0.1/dm",
+				 .networkid = "001010123456789", .delegate = &del};
+	struct dm_role *r = NULL;
+	struct dm_role_answer a;
+	int fd = mkstemp(path);
+	CHECK(t, fd >= 0);
+	static const char good[] = "# comment\n\nurn:gsma:imei:35209900-176148-1 ue1 pw1 Ym9vdA== "
+				   "sip:alice@example.org\nurn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e01 u2 p2\n"
+				   "urn:gsma:imei:35209900-176148-1 again x\n";
+	CHECK(t, write(fd, good, sizeof good - 1) == (ssize_t)(sizeof good - 1));
+	close(fd);
+	CHECK_INT(t, dm_role_alloc(&r, &c, NULL, eb, sizeof eb), MCX_OK);
+	/* the third line repeats a DevId: refused with file:line */
+	enum mcx_err e = dm_role_load_devices(r, path, eb, sizeof eb);
+	unlink(path);
+	if (e != MCX_EEXIST || !strstr(eb, ":5: DevId listed twice") || dm_role_devices(r) != 2) {
+		test_fail(t, __FILE__, __LINE__, "devices: %d %s (%zu)", e, eb, dm_role_devices(r));
+		dm_role_free(r);
+		return;
+	}
+	static const struct {
+		const char *method, *sub, *devid, *ctype, *body;
+		bool big;
+		unsigned status;
+		const char *ct;
+	} cases[] = {
+		{"GET", "/bootstrap", "urn:gsma:imei:35209900-176148-1", NULL, NULL, false, 200,
+		 "application/vnd.syncml.dm+wbxml; SEC=NETWORKID; MAC="},
+		{"GET", "/bootstrap", "urn:uuid:00000000-0000-0000-0000-000000000000", NULL, NULL, false,
+		 404, "text/plain"},
+		{"GET", "/bootstrap", NULL, NULL, NULL, false, 404, "text/plain"},
+		{"POST", "/bootstrap", "urn:gsma:imei:35209900-176148-1", NULL, "x", false, 405, "text/plain"},
+		{"GET", "", NULL, NULL, NULL, false, 405, "text/plain"},
+		{"POST", "/x", NULL, DM_MIME_XML, "x", false, 404, "text/plain"},
+		{"POST", "", NULL, "text/plain", "x", false, 415, "text/plain"},
+		{"POST", "", NULL, DM_MIME_XML, "<SyncML>", false, 400, "text/plain"},
+		{"POST", "", NULL, DM_MIME_XML, "<SyncML>", true, 413, "text/plain"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		dm_role_answer_init(&a);
+		dm_role_http(r, cases[i].method, cases[i].sub, NULL, cases[i].devid, cases[i].ctype,
+			     cases[i].body, cases[i].body ? strlen(cases[i].body) : 0, cases[i].big, &a);
+		bool ok = a.status == cases[i].status &&
+			  !strncmp(a.ctype, cases[i].ct, strlen(cases[i].ct));
+		if (ok && a.status == 200)	/* the bootstrap message verifies with its MAC */
+			ok = dm_boot_verify(a.ctype, strlen(a.ctype), (const uint8_t *)a.body.p,
+					    a.body.len, "001010123456789", NULL) == MCX_OK &&
+			     dm_boot_verify(a.ctype, strlen(a.ctype), (const uint8_t *)a.body.p,
+					    a.body.len, "001010123456780", NULL) == MCX_EAUTH;
+		if (!ok)
+			test_fail(t, __FILE__, __LINE__, "case %zu: %u %s (%s)", i, a.status, a.ctype,
+				  a.why);
+		dm_role_answer_free(&a);
+		if (!ok) {
+			dm_role_free(r);
+			return;
+		}
+	}
+	dm_role_free(r);
+	static const char q[] = "a=1&devid=urn%3Agsma%3Aimei%3A1&s=ab+c&bad=%4&nul=%00";
+	CHECK(t, dm_role_query(q, strlen(q), "devid", v, sizeof v));
+	CHECK_STR(t, v, "urn:gsma:imei:1");
+	CHECK(t, dm_role_query(q, strlen(q), "s", v, sizeof v));
+	CHECK_STR(t, v, "ab c");
+	CHECK(t, !dm_role_query(q, strlen(q), "bad", v, sizeof v));
+	CHECK(t, !dm_role_query(q, strlen(q), "nul", v, sizeof v));
+	CHECK(t, !dm_role_query(q, strlen(q), "devid", v, 8));
+	CHECK(t, !dm_role_query(q, strlen(q), "dev", v, sizeof v));
+}
+
+/* One whole session between DM-CLIENT's session engine on a real tree and
+ * a server (the role's HTTP entry, or a bare engine); the reply of each
+ * message is fed back as the HTTP body would be. */
+static enum mcx_err real_session(struct dm_tree *tr, const char *account, struct dm_role *role,
+				 struct dm_server *eng, struct dm_session_stats *st, char *eb,
+				 size_t el)
+{
+	struct dm_client_conf cc;
+	struct dm_session *ss = NULL;
+	dm_client_conf_default(&cc);
+	cc.msg_max = 1024 * 1024;	/* one Atomic for the whole plan */
+	enum mcx_err e = dm_session_alloc(&ss, tr, account, &cc, 1201, NULL);
+	for (int round = 0; !e && round < 100 && dm_session_has_out(ss); round++) {
+		struct dm_out o;
+		struct dm_role_answer a;
+		char tok[64];
+		const char *q;
+		e = dm_session_out(ss, &o);
+		if (e)
+			break;
+		q = strchr(o.url, '?');
+		bool has_tok = q && dm_role_query(q + 1, strlen(q + 1), "s", tok, sizeof tok);
+		dm_role_answer_init(&a);
+		if (role) {
+			dm_role_http(role, "POST", "", has_tok ? tok : NULL, NULL, o.ctype, o.body,
+				     o.len, false, &a);
+		} else {
+			e = dm_server_handle(eng, o.body, o.len, false, has_tok ? tok : NULL, &a.body,
+					     eb, el);
+			a.status = e ? 400 : 200;
+			snprintf(a.ctype, sizeof a.ctype, "%s", DM_MIME_XML);
+		}
+		if (!e && a.status != 200) {
+			snprintf(eb, el, "HTTP %u %.200s", a.status, a.why);
+			e = MCX_EIO;
+		}
+		if (!e)
+			e = dm_session_feed(ss, (const uint8_t *)a.body.p, a.body.len, a.ctype, NULL);
+		if (e)
+			snprintf(eb, el, "%s", dm_session_error(ss));
+		dm_role_answer_free(&a);
+	}
+	if (!e && !dm_session_done(ss))
+		e = MCX_ELIMIT;
+	if (ss)
+		dm_session_stats(ss, st);
+	dm_session_free(ss);
+	return e;
+}
+
+struct sp_fix {
+	struct srv_fix f;
+	const char *user, *secret, *get;
+};
+
+static enum mcx_err sp_account(void *arg, const char *devid, struct dm_srv_account *acc)
+{
+	struct sp_fix *s = arg;
+	memset(acc, 0, sizeof *acc);
+	snprintf(acc->devid, sizeof acc->devid, "%s", devid);
+	snprintf(acc->user, sizeof acc->user, "%s", s->user);
+	snprintf(acc->secret, sizeof acc->secret, "%s", s->secret);
+	return MCX_OK;
+}
+
+static enum mcx_err sp_plan(void *arg, const struct dm_srv_account *acc, struct dm_plan *p,
+			    char *eb, size_t el)
+{
+	struct sp_fix *s = arg;
+	enum mcx_err e = fix_plan(&s->f, acc, p, eb, el);
+	return e || !s->get ? e : dm_plan_get(p, s->get);
+}
+
+static void sp_done(void *arg, const struct dm_srv_report *r)
+{
+	fix_done(&((struct sp_fix *)arg)->f, r);
+}
+
+/* Server delegation, DM 1.2 ACLs, against DM-CLIENT's real tree and
+ * session engine:
+ *   op session: Add ./DMAcc/sp, ACL of ./MCPTT and of the five MO roots
+ *   sp session: Atomic of its MOs (200), Get ./DMAcc/op outside them: 425
+ *   op session: its Atomic on the MCPTT MOs fails (425), the tree stays */
+static void test_role_delegation_real_client(struct test_ctx *t)
+{
+	static const char ue[] = "urn:gsma:imei:35209900-176148-2";
+	struct dm_tree *tr = NULL;
+	struct dm_role *op = NULL;
+	struct dm_server *eng = NULL;
+	struct dm_session_stats st;
+	char eb[300] = "";
+	struct dm_devinfo di = {.dev_id = ue, .man = "mcx", .mod = "test", .lang = "en"};
+	struct dm_acc_spec as = {.name = "op", .server_id = "op", .addr = "http://op.example/dm",
+				 .cl_name = "ue-op", .cl_secret = "op-s", .sv_name = "op",
+				 .sv_secret = "x"};
+	struct dm_delegate del = {.acc = "sp", .server_id = "sp", .addr = "http://sp.example/dm",
+				  .client_user = "ue-sp", .client_secret = "sp-s",
+				  .server_secret = "sp-srv"};
+	struct dm_role_conf c = {.server_id = "op", .url = "http://op.example/dm", .delegate = &del};
+	struct dm_srv_account dev = {.user = "ue-op", .secret = "op-s"};
+	struct sp_fix sp = {.f = {.docs = {"demo/alice-profile-0.xml", "demo/service-config.xml"},
+				  .kinds = {MO_USER_PROFILE, MO_SERVICE_CONFIG}, .ndocs = 2,
+				  .atomic = true},
+			    .user = "ue-sp", .secret = "sp-s", .get = "./DMAcc/op"};
+	struct dm_server_opts so = {.server_id = "sp", .resp_uri = "http://sp.example/dm",
+				    .max_msg = 1024 * 1024, .account = sp_account, .plan = sp_plan,
+				    .done = sp_done, .arg = &sp};
+	snprintf(dev.devid, sizeof dev.devid, "%s", ue);
+	if (dm_tree_alloc(&tr, NULL) || dm_tree_init_std(tr, &di) ||
+	    dm_account_add(tr, &as, eb, sizeof eb) || dm_role_alloc(&op, &c, NULL, eb, sizeof eb) ||
+	    dm_role_add_device(op, &dev) || dm_server_alloc(&eng, &so)) {
+		test_fail(t, __FILE__, __LINE__, "setup: %s", eb);
+		goto out;
+	}
+	enum mcx_err e = real_session(tr, "op", op, NULL, &st, eb, sizeof eb);
+	const struct dm_node *mc = dm_tree_find(tr, "./MCPTT");
+	const struct dm_node *upr = dm_tree_find(tr, "./MCPTT/UserProfile");
+	if (e || st.failed > st.cmds || !dm_tree_value(tr, "./DMAcc/sp/ServerID") ||
+	    strcmp(dm_tree_value(tr, "./DMAcc/sp/ServerID"), "sp") || !mc || !mc->acl ||
+	    strcmp(mc->acl, "Add=op&Delete=op&Get=op+sp&Replace=op") || !upr || !upr->acl ||
+	    strcmp(upr->acl, "Add=sp&Delete=sp&Get=op+sp&Replace=sp")) {
+		test_fail(t, __FILE__, __LINE__, "op session: %d %s; ACLs %s / %s", e, eb,
+			  mc && mc->acl ? mc->acl : "-", upr && upr->acl ? upr->acl : "-");
+		goto out;
+	}
+	/* the service provider: its MOs land, the Get outside them is denied */
+	e = real_session(tr, "sp", NULL, eng, &st, eb, sizeof eb);
+	if (e || sp.f.reports != 1 || sp.f.rep.atomic != 200 || sp.f.rep.fail_code != 425 ||
+	    strcmp(sp.f.rep.fail_uri, "./DMAcc/op") || st.denied != 1 ||
+	    !dm_tree_value(tr, "./MCPTT/UserProfile/1/XMLForm")) {
+		test_fail(t, __FILE__, __LINE__, "sp session: %d %s; atomic %u fail %u %s denied %u",
+			  e, eb, sp.f.rep.atomic, sp.f.rep.fail_code, sp.f.rep.fail_uri, st.denied);
+		goto out;
+	}
+	/* the operator now only reads them: its plan of MOs fails as a whole */
+	dm_server_free(eng);
+	eng = NULL;
+	sp.f.reports = 0;
+	sp.user = "ue-op";
+	sp.secret = "op-s";
+	sp.get = NULL;
+	sp.f.docs[0] = "demo/bob-profile-0.xml";
+	so.server_id = "op";
+	CHECK_INT(t, dm_server_alloc(&eng, &so), MCX_OK);
+	e = real_session(tr, "op", NULL, eng, &st, eb, sizeof eb);
+	const char *xui = dm_tree_value(tr, "./MCPTT/UserProfile/1/Common/1/MCPTTUserID/1/UriEntry");
+	if (e || sp.f.reports != 1 || sp.f.rep.ok || sp.f.rep.atomic == 200 || !st.denied || !xui ||
+	    strcmp(xui, "sip:alice@example.org"))
+		test_fail(t, __FILE__, __LINE__, "op after delegation: %d %s; ok %d atomic %u "
+			  "denied %u, profile of %s", e, eb, sp.f.rep.ok, sp.f.rep.atomic, st.denied,
+			  xui ? xui : "-");
+out:
+	dm_server_free(eng);
+	dm_role_free(op);
+	dm_tree_free(tr);
+}
+
 const struct test tests_dm_mo[] = {
 	{"dm_mo_roundtrip_demo", test_mo_roundtrip_demo, false},
 	{"dm_mo_canonical_both_ways", test_mo_canonical_both_ways, false},
@@ -977,5 +1220,7 @@ const struct test tests_dm_mo[] = {
 	{"dm_mo_srv_atomic_delivery", test_srv_atomic_delivery, false},
 	{"dm_mo_srv_refusals", test_srv_refusals, false},
 	{"dm_mo_srv_small_maxmsg", test_srv_small_maxmsg, false},
+	{"dm_mo_role_http", test_role_http, false},
+	{"dm_mo_role_delegation_real_client", test_role_delegation_real_client, false},
 	{NULL, NULL, false},
 };
