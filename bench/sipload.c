@@ -104,6 +104,7 @@ struct msg {
 struct stats {
 	unsigned ok, failed, refused[7]; /* refused by class 3xx..6xx */
 	unsigned no_response, no_notify; /* gave up: no final response / no NOTIFY after the 200 */
+	unsigned unfinished;		 /* not complete when the phase timed out */
 	unsigned rexmit_notify, rexmit_resp, bad, unknown, send_err, terminated;
 	unsigned other_etag, bad_prev;
 };
@@ -853,7 +854,7 @@ static double phase(struct load *L, uint32_t cseq)
 		L->s[i].tries = 0;
 		live += !(L->s[i].flags & SUB_FAILED);
 	}
-	L->st.ok = L->st.failed = L->st.no_response = L->st.no_notify = 0;
+	L->st.ok = L->st.failed = L->st.no_response = L->st.no_notify = L->st.unfinished = 0;
 	memset(L->st.refused, 0, sizeof(L->st.refused));
 	while (L->done < live && !stop) {
 		t = now();
@@ -872,6 +873,16 @@ static double phase(struct load *L, uint32_t cseq)
 		if (t - t0 > L->o.timeout + (L->o.rate ? L->o.n / L->o.rate : 0))
 			break;
 		(void)poll_once(L, 1, -1);
+	}
+	for (i = 0; i < L->o.n; i++) { /* what the timeout cut off counts as failed */
+		struct sub *s = &L->s[i];
+
+		if (!(s->flags & SUB_FAILED) &&
+		    (s->flags & (SUB_RESP | SUB_NOTIFY)) != (SUB_RESP | SUB_NOTIFY)) {
+			s->flags |= SUB_FAILED;
+			L->st.failed++;
+			L->st.unfinished++;
+		}
 	}
 	return now() - t0;
 }
@@ -965,11 +976,12 @@ static void report_subscribe(const struct load *L, const char *what, double secs
 {
 	const struct stats *st = &L->st;
 
-	printf("%s: n=%u ok=%u failed=%u no_response=%u no_notify=%u 3xx=%u 4xx=%u 5xx=%u 6xx=%u "
+	printf("%s: n=%u ok=%u failed=%u no_response=%u no_notify=%u unfinished=%u 3xx=%u 4xx=%u "
+	       "5xx=%u 6xx=%u "
 	       "seconds=%.3f rate=%.0f retransmissions=%u\n",
-	       what, L->o.n, st->ok, st->failed, st->no_response, st->no_notify, st->refused[3],
-	       st->refused[4], st->refused[5], st->refused[6], secs, secs > 0 ? st->ok / secs : 0,
-	       st->rexmit_notify + st->rexmit_resp);
+	       what, L->o.n, st->ok, st->failed, st->no_response, st->no_notify, st->unfinished,
+	       st->refused[3], st->refused[4], st->refused[5], st->refused[6], secs,
+	       secs > 0 ? st->ok / secs : 0, st->rexmit_notify + st->rexmit_resp);
 	fflush(stdout);
 }
 

@@ -448,6 +448,15 @@ static enum mcx_err add_value(struct px *x, const char *path, const char *raw, s
 	return err;
 }
 
+/* Leave the scope of the namespace declarations made deeper than depth. */
+static void ns_pop(struct px *x, size_t depth)
+{
+	while (x->nns && x->ns[x->nns - 1].depth > depth) {
+		mcx_free(x->ns[x->nns - 1].uri);
+		x->nns--;
+	}
+}
+
 static enum mcx_err start_tag(struct px *x)
 {
 	size_t i = x->i + 1, qe = name_end(x, i);
@@ -622,8 +631,10 @@ static enum mcx_err start_tag(struct px *x)
 	if (err)
 		return err;
 	x->i = end;
-	if (empty)
+	if (empty) {
+		ns_pop(x, x->depth);	/* an empty element's declarations end with it */
 		return MCX_OK;
+	}
 	f->form_mark = x->form.len;
 	f->content = end;
 	x->depth++;
@@ -683,10 +694,7 @@ static enum mcx_err end_tag(struct px *x)
 	x->depth--;
 	while (x->nseen && x->seen[x->nseen - 1].depth > x->depth)
 		x->nseen--;
-	while (x->nns && x->ns[x->nns - 1].depth > x->depth) {
-		mcx_free(x->ns[x->nns - 1].uri);
-		x->nns--;
-	}
+	ns_pop(x, x->depth);
 	return err;
 }
 
@@ -694,6 +702,11 @@ static enum mcx_err parse(struct px *x)
 {
 	enum mcx_err err = MCX_OK;
 	bool root_seen = false;
+	/* a UTF-8 byte order mark (libxml2 takes it) is presentation */
+	if (x->n >= 3 && !memcmp(x->s, "\xEF\xBB\xBF", 3)) {
+		err = form_raw(x, x->s, 3);
+		x->i = 3;
+	}
 	while (!err && x->i < x->n) {
 		const char *p = x->s + x->i;
 		size_t left = x->n - x->i;

@@ -162,6 +162,9 @@ static const struct conf_def sip_defs[] = {
 	  "PEM certificate (chain) of the SIP TLS listener; empty: the HTTP tls-cert" },
 	{ "sip-tls-key", CONF_STR, P(tls_key), "", 0, 0,
 	  "PEM private key of the SIP TLS listener; empty: the HTTP tls-key" },
+	{ "sip-max-inflight", CONF_INT, P(max_inflight), "256", 1, 100000,
+	  "NOTIFYs awaiting their answer at once, over all subscriptions; a change for many "
+	  "subscriptions goes out as answers come back" },
 	{ "sip-notify-interval", CONF_INT, P(notify_interval_ms), "0", 0, 3600000,
 	  "aggregation window, milliseconds: shortest time between two NOTIFYs of one "
 	  "subscription; changes meanwhile are folded into the next one (0: send at once)" },

@@ -18,5 +18,7 @@
 #define SIP_CSEQ_BLOCK 1000		       /* NOTIFY CSeqs reserved per store write */
 #define SIP_RECORD_MAX (256 * 1024)	       /* one stored subscription (JSON) */
 #define SIP_NOTIFY_BODY_MAX (16 * 1024 * 1024) /* one xcap-diff document */
+#define SUB_SWEEP_MS 1000		       /* subscriptions' ends are checked this often */
+#define SUB_HASH_BUCKETS 16384		       /* Call-ID index of the subscriptions */
 
 #endif

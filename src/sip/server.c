@@ -22,8 +22,10 @@
 
 enum { MQ_STOP = 1, MQ_CHANGES = 2 };
 
-/* Hash table sizes of libre's SIP stack (powers of two). */
-enum { HT_CLIENT = 256, HT_SERVER = 256, HT_CONN = 64 };
+/* Hash table sizes of libre's SIP stack (powers of two). Server
+ * transactions live 32 s after their answer: a burst of 100,000 SUBSCRIBEs
+ * keeps that many, so the table is wide. */
+enum { HT_CLIENT = 1024, HT_SERVER = 16384, HT_CONN = 256 };
 /* Most file descriptors libre's poller tracks (its table costs ~50 B each). */
 enum { FD_MAX = 65536 };
 
@@ -443,6 +445,8 @@ static int setup(struct sip_server *s)
 	err = sip_alloc(&s->n.sip, NULL, HT_CLIENT, HT_SERVER, HT_CONN, "mcxd " MCX_VERSION, NULL,
 			NULL);
 	if (!err)
+		err = sub_notifier_init(&s->n);
+	if (!err)
 		err = add_transports(s);
 	if (!err)
 		err = sip_listen(&s->lsnr, s->n.sip, true, on_request, s);
@@ -463,12 +467,14 @@ static void teardown(struct sip_server *s)
 		feed_stop(s->feed);
 	patch_memo_free(s->n.memo);
 	s->n.memo = NULL;
+	s->n.max_inflight = 0; /* what drops out of flight starts nothing more */
 	for (le = list_head(&s->n.subs); le;) {
 		struct sip_sub *sub = le->data;
 
 		le = le->next;
 		sub_drop(sub);
 	}
+	sub_notifier_close(&s->n);
 	s->lsnr = mem_deref(s->lsnr);
 	if (s->n.sip)
 		sip_close(s->n.sip, true);
@@ -532,6 +538,7 @@ static void policy_init(struct sip_server *s, struct xcap_handler *h, struct mcx
 	s->n.max_pending = c->max_pending;
 	s->n.interval_ms = c->notify_interval_ms;
 	s->n.max_patch = c->max_patch;
+	s->n.max_inflight = c->max_inflight;
 	list_init(&s->n.subs);
 }
 

@@ -32,6 +32,7 @@ struct sip_server_conf {
 	uint32_t notify_interval_ms; /* aggregation window per subscription; 0 = none */
 	size_t max_patch;	     /* bytes of one document's patch; 0 = etags only */
 	uint32_t poll_ms;	     /* read other processes' changes; 0 = never */
+	unsigned max_inflight;	     /* NOTIFYs awaiting their answer, all subscriptions */
 	uint32_t admin_poll_ms;	     /* look for subscriptions marked to end; 0 = never */
 };
 

@@ -35,7 +35,10 @@ struct sip_sub {
 	struct sip_dlg dlg;
 	uint32_t lseq_ceil;	 /* CSeqs reserved in the store up to here */
 	struct sip_request *req; /* the NOTIFY in flight; NULL when none */
-	struct tmr tmr;		 /* end of the subscription, or of its token if sooner */
+	struct le wle;		 /* in n->waiting while queued */
+	struct le hle;		 /* in n->by_callid */
+	uint64_t deadline;	 /* tmr_jiffies(): end of the subscription, or of its token
+				    if sooner (the sweep ends it); 0 = none */
 	struct tmr rtmr;	 /* wait before sending a failed NOTIFY again */
 	struct sip_scope *scope;
 	struct sip_event ev;
@@ -51,6 +54,8 @@ struct sip_sub {
 	const char *ending; /* reason, once the end is decided */
 	bool final_state;   /* the final NOTIFY carries the full state */
 	bool final_built;   /* the NOTIFY in flight is the final one */
+	bool flying;	    /* counted in n->inflight */
+	bool queued;	    /* in n->waiting */
 };
 
 static void kick(struct sip_sub *s);
@@ -75,13 +80,18 @@ static const char *name(const struct sip_sub *s)
 	return s->scope ? scope_xui(s->scope) : dlg_get(&s->dlg, DLG_RURI);
 }
 
+static void landed(struct sip_sub *s);
+
 static void release(struct sip_sub *s)
 {
 	list_unlink(&s->le);
+	hash_unlink(&s->hle);
+	if (s->queued)
+		list_unlink(&s->wle);
 	s->n->nsubs--;
-	tmr_cancel(&s->tmr);
 	tmr_cancel(&s->rtmr);
-	mem_deref(s->req); /* cancels it: its response handler never runs */
+	s->req = mem_deref(s->req); /* cancels it: its response handler never runs */
+	landed(s);
 	dlg_free(&s->dlg);
 	scope_free(s->scope);
 	pending_clear(s);
@@ -228,6 +238,20 @@ static void hop_text(struct sip_bytes h, char *out, size_t len)
 			return;
 	}
 	snprintf(out, len, "%.*s", (int)h.l, h.p);
+}
+
+static int send_notify(struct sip_sub *s);
+
+/* Send the NOTIFY of s, counted in flight until its final answer. */
+static int notify_out(struct sip_sub *s)
+{
+	int err = send_notify(s);
+
+	if (!err && !s->flying) {
+		s->flying = true;
+		s->n->inflight++;
+	}
+	return err;
 }
 
 static int send_notify(struct sip_sub *s)
@@ -401,6 +425,13 @@ static void kick(struct sip_sub *s)
 		tmr_start(&s->rtmr, s->sent_at + s->n->interval_ms - now, on_window, s);
 		return;
 	}
+	if (s->n->inflight >= s->n->max_inflight) {
+		if (!s->queued) {
+			list_append(&s->n->waiting, &s->wle, s);
+			s->queued = true;
+		}
+		return; /* built when its turn comes: what arrives meanwhile folds in */
+	}
 	s->sent_at = now;
 	s->final_built = s->ending != NULL;
 	err = build(s);
@@ -416,8 +447,28 @@ static void kick(struct sip_sub *s)
 		s->body_len = 0;
 	}
 	s->tries = 0;
-	if (send_notify(s))
+	if (notify_out(s))
 		tmr_start(&s->rtmr, 0, on_unsent, s); /* never end s inside kick */
+}
+
+/* The NOTIFY of s has its final answer (or will never get one): its room
+ * goes to the next waiting subscription. */
+static void landed(struct sip_sub *s)
+{
+	struct sip_notifier *n = s->n;
+	struct le *le;
+
+	if (!s->flying)
+		return;
+	s->flying = false;
+	n->inflight--;
+	while (n->inflight < n->max_inflight && (le = list_head(&n->waiting))) {
+		struct sip_sub *w = le->data;
+
+		list_unlink(le);
+		w->queued = false;
+		kick(w);
+	}
 }
 
 /* A 408, a transport failure or a NOTIFY that could not be sent. */
@@ -439,7 +490,7 @@ static void on_resend(void *arg)
 {
 	struct sip_sub *s = arg;
 
-	if (send_notify(s))
+	if (notify_out(s))
 		failed(s, "could not be sent");
 }
 
@@ -454,6 +505,8 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 
 	if (!err && msg && msg->scode < 200)
 		return;
+	s->req = NULL; /* libre frees it after this handler */
+	landed(s);
 	if (err || !msg || msg->scode == 408) {
 		failed(s, err ? "timed out or failed in transport" : "got 408");
 		return;
@@ -487,13 +540,12 @@ static void end(struct sip_sub *s, const char *reason, bool with_state)
 	s->final_state = with_state;
 	s->full = false;
 	pending_clear(s);
-	tmr_cancel(&s->tmr);
+	s->deadline = 0;
 	kick(s);
 }
 
-static void on_timer(void *arg)
+static void timed_out(struct sip_sub *s)
 {
-	struct sip_sub *s = arg;
 	bool token = tmr_jiffies() + 1000 < s->expires_at;
 
 	log_info("%s: %s: the subscription ends", name(s),
@@ -517,7 +569,58 @@ static void arm(struct sip_sub *s, uint32_t expires)
 		if (tat < at)
 			at = tat;
 	}
-	tmr_start(&s->tmr, at - now, on_timer, s);
+	s->deadline = at ? at : 1;
+}
+
+/* Once a second: every subscription whose time is up ends. One timer for
+ * all: libre keeps its timers in one sorted list, where 100,000 of them
+ * would make every new transaction timer walk past them all. */
+static void on_sweep(void *arg)
+{
+	struct sip_notifier *n = arg;
+	uint64_t now = tmr_jiffies();
+	struct le *le;
+
+	for (le = list_head(&n->subs); le;) {
+		struct sip_sub *s = le->data;
+
+		le = le->next;
+		if (s->deadline && s->deadline <= now) {
+			s->deadline = 0;
+			timed_out(s);
+		}
+	}
+	tmr_start(&n->sweep, SUB_SWEEP_MS, on_sweep, n);
+}
+
+int sub_notifier_init(struct sip_notifier *n)
+{
+	list_init(&n->waiting);
+	tmr_init(&n->sweep);
+	n->inflight = 0;
+	if (!n->max_inflight)
+		n->max_inflight = 1;
+	tmr_start(&n->sweep, SUB_SWEEP_MS, on_sweep, n);
+	return hash_alloc(&n->by_callid, SUB_HASH_BUCKETS);
+}
+
+void sub_notifier_close(struct sip_notifier *n)
+{
+	tmr_cancel(&n->sweep);
+	n->by_callid = mem_deref(n->by_callid);
+}
+
+static uint32_t callid_key(const char *p, size_t l)
+{
+	return hash_joaat((const uint8_t *)p, l);
+}
+
+/* s's dialog is set: in-dialog requests can find it. */
+static void index_add(struct sip_sub *s)
+{
+	const char *cid = dlg_get(&s->dlg, DLG_CALLID);
+
+	hash_append(s->n->by_callid, callid_key(cid, strlen(cid)), &s->hle, s);
 }
 
 /* ---- requests ---- */
@@ -629,7 +732,6 @@ static struct sip_sub *sub_new(struct sip_notifier *n)
 	if (!s)
 		return NULL;
 	s->n = n;
-	tmr_init(&s->tmr);
 	tmr_init(&s->rtmr);
 	list_append(&n->subs, &s->le, s);
 	n->nsubs++;
@@ -649,6 +751,7 @@ int sub_accept(struct sip_notifier *n, const struct sip_msg *msg, struct sip_sub
 		release(s);
 		return err;
 	}
+	index_add(s);
 	s->lseq_ceil = s->dlg.lseq + SIP_CSEQ_BLOCK;
 	s->scope = out->scope;
 	out->scope = NULL;
@@ -688,7 +791,8 @@ struct sip_sub *sub_find(struct sip_notifier *n, const struct sip_msg *msg)
 			 from = bytes_of(&msg->from.tag);
 	struct le *le;
 
-	for (le = list_head(&n->subs); le; le = le->next) {
+	for (le = list_head(hash_list(n->by_callid, callid_key(callid.p, callid.l))); le;
+	     le = le->next) {
 		struct sip_sub *s = le->data;
 
 		if (dlg_match(&s->dlg, callid, to, from))
@@ -909,6 +1013,7 @@ enum sub_restored sub_restore(struct sip_notifier *n, const char *id, const char
 	}
 	s->dlg = r.dlg; /* taken */
 	memset(&r.dlg, 0, sizeof(r.dlg));
+	index_add(s);
 	s->dlg.lseq = r.lseq_ceil; /* nothing above it was used */
 	s->lseq_ceil = r.lseq_ceil;
 	s->ev = r.ev;

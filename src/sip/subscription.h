@@ -26,7 +26,19 @@ struct sip_notifier {
 	struct patch_memo *memo;  /* patches computed lately (sip/patchmemo.h) */
 	struct list subs;	  /* struct sip_sub, in creation order */
 	size_t nsubs;
+	/* NOTIFYs in flight across all subscriptions, at most max_inflight: a
+	 * change that concerns many subscriptions goes out as their answers come
+	 * back, so the event loop keeps reading the socket meanwhile. */
+	unsigned inflight, max_inflight;
+	struct list waiting; /* subscriptions with a NOTIFY due, waiting for room */
+	struct hash *by_callid; /* in-dialog requests find their subscription */
+	struct tmr sweep;	/* ends subscriptions (and tokens) when their time is up */
 };
+
+/* Set up n's tables and timer (on the SIP thread, once its fields are set),
+ * and tear them down after every subscription is gone. */
+int sub_notifier_init(struct sip_notifier *n);
+void sub_notifier_close(struct sip_notifier *n);
 
 struct sip_sub;
 

@@ -205,7 +205,15 @@ class TlsUe:
     def __init__(self, port, cafile):
         ctx = ssl.create_default_context(cafile=cafile)
         ctx.check_hostname = False            # the test certificate names localhost
-        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        deadline = time.time() + 10
+        while True:     # mcxd answers HTTP before its SIP thread is up
+            try:
+                raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except ConnectionRefusedError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
         self.s = ctx.wrap_socket(raw)
         self.lport = self.s.getsockname()[1]
         self.buf = b""

@@ -339,6 +339,50 @@ static void test_mo_refusals_bounds(struct test_ctx *t)
 	CHECK_INT(t, mo_kind_of_xml("<a/>", 4, &k, eb, sizeof eb), MCX_EINVAL);
 }
 
+/* Namespace declarations on an empty element end with it: a prefix it
+ * rebinds, or the default namespace it sets, does not leak to its
+ * siblings (a foreign element was taken for an MO one, an MO element
+ * refused); a UTF-8 byte order mark is kept as presentation. */
+static void test_mo_namespace_scope(struct test_ctx *t)
+{
+#define UEI "urn:3gpp:mcptt:mcpttUEinitConfig:1.0"
+	static const char shadow[] =
+		"<mcptt-UE-initial-configuration xmlns=\"" UEI "\" xmlns:p=\"urn:other\" domain=\"x\">"
+		"<p:on-network xmlns:p=\"" UEI "\"/><p:on-network/></mcptt-UE-initial-configuration>";
+	static const char dflt[] =
+		"<mcptt-UE-initial-configuration xmlns=\"" UEI "\" xmlns:u=\"" UEI "\" domain=\"x\">"
+		"<u:Default-user-profile xmlns=\"urn:other\"/><on-network/>"
+		"</mcptt-UE-initial-configuration>";
+	static const char bom[] = "\xEF\xBB\xBF<mcptt-UE-initial-configuration xmlns=\"" UEI
+				  "\" domain=\"x\"/>";
+#undef UEI
+	struct mo_tree *tr = NULL;
+	struct mcx_buf out;
+	char eb[300] = "";
+	bool used = false;
+
+	CHECK_INT(t, mo_from_xml(MO_UE_INIT_CONFIG, shadow, strlen(shadow), 0, NULL, &tr, eb,
+				 sizeof eb), MCX_EINVAL);
+	CHECK(t, strstr(eb, "{urn:other}on-network") != NULL);
+	CHECK(t, !tr);
+	eb[0] = '\0';
+	CHECK_INT(t, mo_from_xml(MO_UE_INIT_CONFIG, dflt, strlen(dflt), 0, NULL, &tr, eb, sizeof eb),
+		  MCX_OK);
+	if (tr)
+		CHECK(t, mo_tree_find(tr, "OnNetwork") != NULL);
+	mo_tree_free(tr);
+	tr = NULL;
+	CHECK_INT(t, mo_from_xml(MO_UE_INIT_CONFIG, bom, strlen(bom), 0, NULL, &tr, eb, sizeof eb),
+		  MCX_OK);
+	buf_init(&out, 4096);
+	if (tr)
+		CHECK_INT(t, mo_to_xml(tr, 0, &out, &used, eb, sizeof eb), MCX_OK);
+	CHECK(t, used);
+	CHECK_MEM(t, out.p, out.len, bom, strlen(bom));
+	buf_reset(&out);
+	mo_tree_free(tr);
+}
+
 /* Allocation failures anywhere in both directions end cleanly. */
 static void test_mo_oom(struct test_ctx *t)
 {
@@ -1216,6 +1260,7 @@ const struct test tests_dm_mo[] = {
 	{"dm_mo_table_bijective", test_mo_table_bijective, false},
 	{"dm_mo_form_edit", test_mo_form_edit, false},
 	{"dm_mo_refusals_bounds", test_mo_refusals_bounds, false},
+	{"dm_mo_namespace_scope", test_mo_namespace_scope, false},
 	{"dm_mo_oom", test_mo_oom, true},
 	{"dm_mo_srv_atomic_delivery", test_srv_atomic_delivery, false},
 	{"dm_mo_srv_refusals", test_srv_refusals, false},
