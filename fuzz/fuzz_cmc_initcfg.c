@@ -27,6 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+static void cleanup(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/" DM_TREE_FILE, dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void initcfg(const char *p, size_t n)
 {
 	struct cmc_initcfg ic;
@@ -89,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
 		if (!mkdtemp(dir))
 			abort();
+		atexit(cleanup);
 		mcx_log_set_level(MCX_LOG_ERROR);
 	}
 	memcpy(p, data, size);

@@ -30,6 +30,16 @@ static struct dm_tree *base;
 static char dir[64];
 static const struct dm_boot_keys keys = { "001010123456789", "1234", true };
 
+static void cleanup(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/" DM_TREE_FILE, dir);
+	unlink(path);
+	rmdir(dir);
+	dm_tree_free(base);
+}
+
 static void setup(void)
 {
 	struct dm_devinfo di = { .dev_id = "urn:gsma:imei:35209900-176148-0" };
@@ -44,6 +54,7 @@ static void setup(void)
 	if (!mkdtemp(dir) || dm_tree_alloc(&base, NULL) || dm_tree_init_std(base, &di) ||
 	    dm_account_add(base, &a, eb, sizeof(eb)))
 		abort();
+	atexit(cleanup);
 }
 
 static void emit(const struct dm_tree *t, struct mcx_buf *b)

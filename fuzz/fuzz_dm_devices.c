@@ -26,6 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char path[80];
 
+static void cleanup(void)
+{
+	unlink(path);
+}
+
 static void query(const char *p, size_t n)
 {
 	static const char *const names[] = { "devid", "s", "" };
@@ -127,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(path, sizeof(path), "%s/mcx-fz-devices-%ld",
 			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm", (long)getpid());
 		mcx_log_set_level(MCX_LOG_ERROR);
+		atexit(cleanup);
 	}
 	memcpy(p, data, size);
 	query(p, size);
@@ -142,7 +148,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dm_role_load_devices(r, path, eb, sizeof(eb)) == MCX_OK) {
 		n = first_device(data, size, f);
 		ASSERT(dm_role_devices(r) > 0 || !n);
-		if (n)
+		/* "]]>" cannot travel in WBXML (wbxml_enc.c): such a device is
+		 * served over XML but gets no bootstrap message (a 500 saying so) */
+		if (n >= 3 && !strstr(f[0], "]]>") && !strstr(f[1], "]]>") && !strstr(f[2], "]]>"))
 			bootstrap(r, f, n);
 	} else {
 		ASSERT(eb[0]);

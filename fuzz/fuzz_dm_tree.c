@@ -2,11 +2,14 @@
  * (dm/tree_io.c): the saved tree file (dm_tree_load, from a scratch
  * directory) and the TNDS import a server's Add or a bootstrap makes
  * (dm_tree_add_tnds, into a standard tree, under a plain node and under
- * ./Inbox). Both read the same bytes. Small limits so the bounds are hit.
+ * ./Inbox), with the TNDS reader under both (dm/tnds.c). All read the same
+ * bytes. Small limits so the bounds are hit.
  * Invariants (abort() on violation): a loaded tree is within its limits,
- * saves and loads back as the same tree; an import either succeeds, and
- * the tree still saves and loads back as the same tree, or leaves the tree
- * exactly as it was. */
+ * holds only what a server's Add could make (leaf values that match their
+ * Format, sibling names unique), saves and loads back as the same tree; an
+ * import either succeeds, and the tree still holds to the same, or leaves
+ * the tree exactly as it was; a TNDS document written canonically reads
+ * back as an equal document. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,8 @@
 
 #include "core/log.h"
 #include "dm/status.h"
+#include "dm/syncml.h"
+#include "dm/tnds.h"
 #include "dm/tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +33,18 @@ static const struct dm_tree_limits lim = {
 	.value_max = 4096, .acl_max = 256, .bytes_max = 16384, .file_max = 1 << 20,
 };
 
+static void cleanup(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/" DM_TREE_FILE, dir_in);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" DM_TREE_FILE, dir_out);
+	unlink(path);
+	rmdir(dir_in);
+	rmdir(dir_out);
+}
+
 static void dirs(void)
 {
 	const char *base = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm"; /* no fsync cost */
@@ -38,6 +55,7 @@ static void dirs(void)
 	snprintf(dir_out, sizeof(dir_out), "%s/mcx-fz-tree-XXXXXX", base);
 	if (!mkdtemp(dir_in) || !mkdtemp(dir_out))
 		abort();
+	atexit(cleanup);
 	mcx_log_set_level(MCX_LOG_ERROR);
 }
 
@@ -47,17 +65,27 @@ static void emit(const struct dm_tree *t, struct mcx_buf *b)
 	ASSERT(dm_tree_emit_tnds(t, t->root, b) == MCX_OK);
 }
 
+/* The nodes under n (n included), checking what a server's Add would:
+ * depth, sizes, ACLs, a leaf's value against its Format, unique names. */
 static size_t count(const struct dm_node *n, size_t depth, const struct dm_tree_limits *l)
 {
-	const struct dm_node *c;
+	const struct dm_node *c, *d;
 	size_t k = 1;
 
 	ASSERT(depth <= l->depth_max);
 	ASSERT(!n->value || n->value_len <= l->value_max);
 	ASSERT(!n->interior || !n->value);
 	ASSERT(!n->acl || dm_acl_valid(n->acl, l->acl_max));
+	if (!n->interior) {
+		enum dm_format f = dm_format_of(n->format ? n->format : "chr");
+
+		ASSERT(f != DM_FMT_OTHER && f != DM_FMT_NODE);
+		ASSERT(dm_format_check(f, n->value ? n->value : "", n->value_len));
+	}
 	for (c = n->children; c; c = c->next) {
 		ASSERT(c->parent == n);
+		for (d = c->next; d; d = d->next)
+			ASSERT(strcmp(c->name, d->name));
 		k += count(c, depth + 1, l);
 	}
 	return k;
@@ -104,6 +132,26 @@ static void load(const uint8_t *data, size_t size)
 	}
 }
 
+/* The TNDS reader both trees go through: what it reads, written back
+ * canonically, reads as the same nodes (fuzz_dm_xml compares counts only). */
+static void tnds(const char *p, size_t n)
+{
+	struct dm_tnds *a = NULL, *b = NULL;
+	struct mcx_buf out;
+	char why[200];
+
+	if (dm_tnds_parse(p, n, NULL, &a, NULL, 0))
+		return;
+	buf_init(&out, 1 << 24);
+	if (dm_tnds_emit(a, &out) == MCX_OK) {
+		ASSERT(dm_tnds_parse(out.p, out.len, NULL, &b, NULL, 0) == MCX_OK);
+		ASSERT(dm_tnds_equal(a, b, why, sizeof(why)));
+	}
+	buf_reset(&out);
+	dm_tnds_free(a);
+	dm_tnds_free(b);
+}
+
 static void import(const char *p, size_t n, const char *uri, const char *sid)
 {
 	struct dm_devinfo di = { .dev_id = "urn:gsma:imei:35209900-176148-0" };
@@ -139,6 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dirs();
 	memcpy(p, data, size);
 	load(data, size);
+	tnds(p, size);
 	import(p, size, "./Inbox", "srv");
 	import(p, size, "./MCPTT/x", NULL);
 	free(p);

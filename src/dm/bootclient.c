@@ -237,13 +237,19 @@ static enum mcx_err note_new(struct dm_tree *t, const struct mcx_buf *old, const
 			continue;
 		err = set_origin(t, a->name, origin);
 		if (!err && sid_of(a) && !a->acl) {	/* the server may manage its own account */
-			char acl[512], acc[256];
+			const char *sid = sid_of(a);
+			struct mcx_buf acl;
+			char acc[256];
 
-			snprintf(acl, sizeof(acl), "Get=%s&Replace=%s&Delete=%s", sid_of(a),
-				 sid_of(a), sid_of(a));
+			/* only a ServerID that is one ACL server name ("*", '&', '+' or
+			 * '=' in it would grant others), in an ACL within its bound */
+			buf_init(&acl, t->lim.acl_max);
 			snprintf(acc, sizeof(acc), "./DMAcc/%s", a->name);
-			if (dm_acl_valid(acl, t->lim.acl_max))
-				err = dm_tree_set_acl(t, acc, acl);
+			if (strcmp(sid, "*") && !strpbrk(sid, "&+=") &&
+			    !buf_addf(&acl, "Get=%s&Replace=%s&Delete=%s", sid, sid, sid) &&
+			    dm_acl_valid(acl.p, t->lim.acl_max))
+				err = dm_tree_set_acl(t, acc, acl.p);
+			buf_reset(&acl);
 		}
 		result_add(res, a->name, sid_of(a));
 	}

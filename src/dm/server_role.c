@@ -18,6 +18,7 @@
 #define LOG_MODULE "dm"
 #include "core/log.h"
 #include "core/mem.h"
+#include "dm/b64.h"
 #include "dm/bootclient.h"
 #include "dm/bootstrap.h"
 #include "dm/mo.h"
@@ -27,6 +28,7 @@
 #include "dm/w7.h"
 #include "dm/wbxml.h"
 #include "store/store.h"
+#include "xcap/xmldoc.h"
 #include "core/banned.h"
 
 struct dm_role {
@@ -77,7 +79,7 @@ enum mcx_err dm_role_boot_msg(const struct dm_boot_acc *o, struct mcx_buf *out,
 	SET(a->auths[1].type, "DIGEST");
 	SET(a->auths[1].name, o->srv_user ? o->srv_user : o->server_id);
 	SET(a->auths[1].secret, o->srv_secret);
-	char nb[64] = "";
+	char nb[B64_ENC_LEN(DM_NONCE_MAX)] = "";
 	if (!err && o->srv_nonce && *o->srv_nonce) {
 		struct dm_nonce n;
 		err = dm_nonce_set(&n, o->srv_nonce, strlen(o->srv_nonce));
@@ -219,6 +221,11 @@ static enum mcx_err dev_line(struct dm_role *r, char *l, const char *path, int l
 		snprintf(eb, el, "%s:%d: want DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID]", path, line);
 		return MCX_EINVAL;
 	}
+	for (size_t i = 0; i < n; i++)	/* they go into XML: the bootstrap message */
+		if (!xml_utf8_ok(f[i], strlen(f[i]))) {
+			snprintf(eb, el, "%s:%d: field %zu is not UTF-8 text", path, line, i + 1);
+			return MCX_EINVAL;
+		}
 	struct dm_srv_account a;
 	memset(&a, 0, sizeof a);
 	if (strlen(f[0]) >= sizeof a.devid || strlen(f[1]) >= sizeof a.user ||
@@ -628,7 +635,7 @@ static void bootstrap(struct dm_role *r, const char *devid, struct dm_role_answe
 		text(a, 404, devid ? "unknown devid" : "the devid parameter is missing");
 		return;
 	}
-	char nb[64] = "", eb[200] = "";
+	char nb[B64_ENC_LEN(DM_NONCE_MAX)] = "", eb[200] = "";
 	if (d->nonce.len && dm_nonce_to_b64(&d->nonce, nb, sizeof nb))
 		nb[0] = '\0';
 	struct dm_boot_acc ba = {.devid = d->devid, .server_id = r->c.server_id, .addr = r->c.url,

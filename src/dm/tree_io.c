@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "dm/mo.h"
 #include "dm/status.h"
+#include "dm/syncml.h"
 #include "dm/tnds.h"
 #include "dm/tree.h"
 #include "dm/tree_int.h"
@@ -330,9 +331,17 @@ static enum mcx_err load_node(struct dm_tree *t, struct dm_node *n, const struct
 		return tn->acl && !dm_acl_valid(tn->acl, t->lim.acl_max) ? MCX_EINVAL : MCX_ENOMEM;
 	}
 	if (!n->interior) {
+		enum dm_format f = dm_format_of(n->format);
+
 		if (tn->value_len > t->lim.value_max || t->bytes + tn->value_len > t->lim.bytes_max) {
 			snprintf(errbuf, errlen, "node %s: value over the limits", tn->name);
 			return MCX_ELIMIT;
+		}
+		/* what an Add refuses (415) does not come in from the file either */
+		if (f == DM_FMT_OTHER || !dm_format_check(f, tn->value ? tn->value : "", tn->value_len)) {
+			snprintf(errbuf, errlen, "node %s: the value is not of format %.40s", tn->name,
+				 n->format);
+			return MCX_EINVAL;
 		}
 		if (!tree_strset(&n->value, tn->value ? tn->value : "", tn->value_len))
 			return MCX_ENOMEM;
@@ -346,6 +355,12 @@ static enum mcx_err load_node(struct dm_tree *t, struct dm_node *n, const struct
 	for (c = tn->children; c && !err; c = c->next) {
 		if (!tree_name_ok(c->name, strlen(c->name), t->lim.seg_max)) {
 			snprintf(errbuf, errlen, "bad node name '%s'", c->name);
+			return MCX_EINVAL;
+		}
+		for (k = n->children; k && strcmp(k->name, c->name); k = k->next)
+			;
+		if (k) {	/* a second one could never be found */
+			snprintf(errbuf, errlen, "node %s: two children named '%s'", tn->name, c->name);
 			return MCX_EINVAL;
 		}
 		if (++t->count > t->lim.nodes_max) {

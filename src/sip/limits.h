@@ -20,5 +20,6 @@
 #define SIP_NOTIFY_BODY_MAX (16 * 1024 * 1024) /* one xcap-diff document */
 #define SUB_SWEEP_MS 1000		       /* subscriptions' ends are checked this often */
 #define SUB_HASH_BUCKETS 16384		       /* Call-ID index of the subscriptions */
+#define SUB_RTX_TICK_MS 50		       /* UDP NOTIFY retransmissions are checked this often */
 
 #endif

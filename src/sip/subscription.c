@@ -56,6 +56,14 @@ struct sip_sub {
 	bool final_built;   /* the NOTIFY in flight is the final one */
 	bool flying;	    /* counted in n->inflight */
 	bool queued;	    /* in n->waiting */
+	/* A NOTIFY over UDP is our own client transaction (udp_*): */
+	struct mbuf *udp;   /* the request as sent; NULL when none is out */
+	struct le ule;	    /* in n->udp_out while it is */
+	uint64_t udp_due;   /* tmr_jiffies() of its next retransmission */
+	char branch[24];    /* its Via branch */
+	struct sa udp_dst;  /* where it goes */
+	uint64_t udp_at;    /* tmr_jiffies() when first sent */
+	uint32_t udp_next;  /* the next retransmission interval, ms */
 };
 
 static void kick(struct sip_sub *s);
@@ -81,6 +89,7 @@ static const char *name(const struct sip_sub *s)
 }
 
 static void landed(struct sip_sub *s);
+static void notify_udp_clear(struct sip_sub *s);
 
 static void release(struct sip_sub *s)
 {
@@ -91,6 +100,7 @@ static void release(struct sip_sub *s)
 	s->n->nsubs--;
 	tmr_cancel(&s->rtmr);
 	s->req = mem_deref(s->req); /* cancels it: its response handler never runs */
+	notify_udp_clear(s);
 	landed(s);
 	dlg_free(&s->dlg);
 	scope_free(s->scope);
@@ -241,6 +251,147 @@ static void hop_text(struct sip_bytes h, char *out, size_t len)
 }
 
 static int send_notify(struct sip_sub *s);
+static void answered(struct sip_sub *s, int err, const struct sip_msg *msg);
+static struct sip_sub *sub_find_dialog(struct sip_notifier *n, const struct pl *cid,
+				       const struct pl *ltag, const struct pl *rtag);
+
+/* ---- NOTIFY over UDP: our own non-INVITE client transaction ----
+ *
+ * libre's client transaction leaves a 5 s timer (Timer K) behind every
+ * NOTIFY answered over UDP, and keeps all timers in one sorted list where
+ * every retransmission timer (500 ms) is inserted past them: at thousands of
+ * NOTIFYs a second that walk is all the SIP thread does. Over UDP to an
+ * address we therefore run RFC 3261 §17.1.2 ourselves: the request's bytes
+ * are kept and sent again after T1, 2·T1, ... T2 (Timer E), given up after
+ * 64·T1 (Timer F), and the answer is matched by Call-ID, tags, CSeq and Via
+ * branch (our response listener, after libre's transactions). No Timer K:
+ * a retransmitted final answer finds no transaction and is dropped. One
+ * libre timer ticks for all of them (SUB_RTX_TICK_MS), so a burst adds
+ * nothing to libre's list. TCP, TLS and host names still go through libre's
+ * transactions. */
+
+/* Is hop UDP to an IP address? dst gets it. */
+static bool hop_udp(const struct uri *hop, struct sa *dst)
+{
+	struct pl tp;
+
+	if (pl_strcasecmp(&hop->scheme, "sip"))
+		return false;
+	if (!msg_param_decode(&hop->params, "transport", &tp) && pl_strcasecmp(&tp, "udp"))
+		return false;
+	return !sa_set(dst, &hop->host, hop->port ? hop->port : SIP_PORT);
+}
+
+static void notify_udp_clear(struct sip_sub *s)
+{
+	if (s->udp)
+		list_unlink(&s->ule);
+	s->udp = mem_deref(s->udp);
+}
+
+/* Every tick while UDP NOTIFYs are out: Timers E and F of each. */
+static void on_rtx_tick(void *arg)
+{
+	struct sip_notifier *n = arg;
+	uint64_t now = tmr_jiffies();
+	struct le *le;
+
+	for (le = list_head(&n->udp_out); le;) {
+		struct sip_sub *s = le->data;
+
+		le = le->next;
+		if (now - s->udp_at >= 64 * SIP_T1) { /* Timer F */
+			notify_udp_clear(s);
+			answered(s, ETIMEDOUT, NULL);
+		} else if (now >= s->udp_due) { /* Timer E */
+			s->udp->pos = 0;
+			(void)sip_send(n->sip, NULL, SIP_TRANSP_UDP, &s->udp_dst, s->udp);
+			s->udp_next = s->udp_next * 2 < SIP_T2 ? s->udp_next * 2 : SIP_T2;
+			s->udp_due = now + s->udp_next;
+		}
+	}
+	if (list_head(&n->udp_out))
+		tmr_start(&n->rtx, SUB_RTX_TICK_MS, on_rtx_tick, n);
+}
+
+static int notify_udp(struct sip_sub *s, const char *ruri, const struct sa *dst, const char *route,
+		    const char *event, const char *state)
+{
+	struct sip_contact contact;
+	struct mbuf *mb;
+	struct sa laddr;
+	int err;
+
+	err = sip_transp_laddr(s->n->sip, &laddr, SIP_TRANSP_UDP, dst);
+	if (err)
+		return err;
+	mb = mbuf_alloc(512 + s->body_len);
+	if (!mb)
+		return ENOMEM;
+	snprintf(s->branch, sizeof(s->branch), "z9hG4bK%016llx", (unsigned long long)rand_u64());
+	sip_contact_set(&contact, s->n->contact_user, &laddr, SIP_TRANSP_UDP);
+	err = mbuf_printf(mb,
+			  "NOTIFY %s SIP/2.0\r\n"
+			  "Via: SIP/2.0/UDP %J;branch=%s;rport\r\n"
+			  "Max-Forwards: 70\r\n"
+			  "To: <%s>;tag=%s\r\n"
+			  "From: <%s>;tag=%s\r\n"
+			  "Call-ID: %s\r\n"
+			  "CSeq: %u NOTIFY\r\n"
+			  "%s"
+			  "%H"
+			  "Event: %s\r\n"
+			  "Subscription-State: %s\r\n"
+			  "%s"
+			  "Content-Length: %zu\r\n"
+			  "\r\n",
+			  ruri, &laddr, s->branch, dlg_get(&s->dlg, DLG_RURI),
+			  dlg_get(&s->dlg, DLG_RTAG), dlg_get(&s->dlg, DLG_LURI),
+			  dlg_get(&s->dlg, DLG_LTAG), dlg_get(&s->dlg, DLG_CALLID), s->dlg.lseq,
+			  route, sip_contact_print, &contact, event, state,
+			  s->body ? "Content-Type: " MIME_XCAP_DIFF "\r\n" : "", s->body_len);
+	if (!err && s->body_len)
+		err = mbuf_write_mem(mb, (const uint8_t *)s->body, s->body_len);
+	if (!err) {
+		mb->pos = 0;
+		err = sip_send(s->n->sip, NULL, SIP_TRANSP_UDP, dst, mb);
+	}
+	if (err) {
+		mem_deref(mb);
+		return err;
+	}
+	notify_udp_clear(s);
+	s->udp = mb;
+	s->udp_dst = *dst;
+	s->udp_at = tmr_jiffies();
+	s->udp_next = SIP_T1;
+	s->udp_due = s->udp_at + SIP_T1;
+	list_append(&s->n->udp_out, &s->ule, s);
+	if (!tmr_isrunning(&s->n->rtx))
+		tmr_start(&s->n->rtx, SUB_RTX_TICK_MS, on_rtx_tick, s->n);
+	return 0;
+}
+
+/* libre's listener for responses no client transaction of its own took. */
+static bool on_udp_response(const struct sip_msg *msg, void *arg)
+{
+	struct sip_notifier *n = arg;
+	struct sip_sub *s;
+
+	if (pl_strcmp(&msg->cseq.met, "NOTIFY"))
+		return false;
+	s = sub_find_dialog(n, &msg->callid, &msg->from.tag, &msg->to.tag);
+	if (!s || !s->udp || msg->cseq.num != s->dlg.lseq ||
+	    pl_strcmp(&msg->via.branch, s->branch))
+		return true; /* a late or repeated answer: nothing waits for it */
+	if (msg->scode < 200) {
+		s->udp_next = SIP_T2; /* RFC 3261 §17.1.2.2: proceeding */
+		return true;
+	}
+	notify_udp_clear(s);
+	answered(s, 0, msg);
+	return true;
+}
 
 /* Send the NOTIFY of s, counted in flight until its final answer. */
 static int notify_out(struct sip_sub *s)
@@ -260,6 +411,7 @@ static int send_notify(struct sip_sub *s)
 	char route[SIP_DIALOG_MAX + 32], hoptext[SIP_DIALOG_MAX + 32];
 	uint64_t now = tmr_jiffies();
 	struct dlg_target t;
+	struct sa dst;
 	struct uri hop;
 	struct pl pl;
 
@@ -280,6 +432,8 @@ static int send_notify(struct sip_sub *s)
 			 s->expires_at > now ? (unsigned)((s->expires_at - now + 999) / 1000) : 0);
 	snprintf(event, sizeof(event), SIP_EVENT_PACKAGE "%s%s", s->ev.id[0] ? ";id=" : "",
 		 s->ev.id);
+	if (hop_udp(&hop, &dst))
+		return notify_udp(s, ruri, &dst, route, event, state);
 	return sip_requestf(&s->req, s->n->sip, true, "NOTIFY", ruri, &hop, NULL, send_contact,
 			    on_response, s,
 			    "To: <%s>;tag=%s\r\n"
@@ -506,6 +660,12 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	if (!err && msg && msg->scode < 200)
 		return;
 	s->req = NULL; /* libre frees it after this handler */
+	answered(s, err, msg);
+}
+
+/* The final answer to the NOTIFY of s (err: none came, or transport). */
+static void answered(struct sip_sub *s, int err, const struct sip_msg *msg)
+{
 	landed(s);
 	if (err || !msg || msg->scode == 408) {
 		failed(s, err ? "timed out or failed in transport" : "got 408");
@@ -595,18 +755,27 @@ static void on_sweep(void *arg)
 
 int sub_notifier_init(struct sip_notifier *n)
 {
+	int err;
+
 	list_init(&n->waiting);
+	list_init(&n->udp_out);
 	tmr_init(&n->sweep);
+	tmr_init(&n->rtx);
 	n->inflight = 0;
 	if (!n->max_inflight)
 		n->max_inflight = 1;
 	tmr_start(&n->sweep, SUB_SWEEP_MS, on_sweep, n);
-	return hash_alloc(&n->by_callid, SUB_HASH_BUCKETS);
+	err = hash_alloc(&n->by_callid, SUB_HASH_BUCKETS);
+	if (!err)
+		err = sip_listen(&n->udp_lsnr, n->sip, false, on_udp_response, n);
+	return err;
 }
 
 void sub_notifier_close(struct sip_notifier *n)
 {
 	tmr_cancel(&n->sweep);
+	tmr_cancel(&n->rtx);
+	n->udp_lsnr = mem_deref(n->udp_lsnr);
 	n->by_callid = mem_deref(n->by_callid);
 }
 
@@ -787,8 +956,14 @@ void sub_who(const struct sip_sub *s, struct sip_who *out)
 
 struct sip_sub *sub_find(struct sip_notifier *n, const struct sip_msg *msg)
 {
-	struct sip_bytes callid = bytes_of(&msg->callid), to = bytes_of(&msg->to.tag),
-			 from = bytes_of(&msg->from.tag);
+	return sub_find_dialog(n, &msg->callid, &msg->to.tag, &msg->from.tag);
+}
+
+/* By Call-ID, our tag and the subscriber's. */
+static struct sip_sub *sub_find_dialog(struct sip_notifier *n, const struct pl *cid,
+				       const struct pl *ltag, const struct pl *rtag)
+{
+	struct sip_bytes callid = bytes_of(cid), to = bytes_of(ltag), from = bytes_of(rtag);
 	struct le *le;
 
 	for (le = list_head(hash_list(n->by_callid, callid_key(callid.p, callid.l))); le;

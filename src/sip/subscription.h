@@ -32,6 +32,9 @@ struct sip_notifier {
 	unsigned inflight, max_inflight;
 	struct list waiting; /* subscriptions with a NOTIFY due, waiting for room */
 	struct hash *by_callid; /* in-dialog requests find their subscription */
+	struct sip_lsnr *udp_lsnr; /* answers to our UDP NOTIFYs */
+	struct list udp_out;	   /* subscriptions with a UDP NOTIFY out */
+	struct tmr rtx;		   /* their retransmissions and timeouts */
 	struct tmr sweep;	/* ends subscriptions (and tokens) when their time is up */
 };
 

@@ -1096,6 +1096,69 @@ static void test_role_http(struct test_ctx *t)
 	CHECK(t, !dm_role_query(q, strlen(q), "dev", v, sizeof v));
 }
 
+/* A device's nonce of the largest size the devices file takes (64 bytes)
+ * reaches the UE in its bootstrap message (the b64 text was cut off and
+ * silently dropped past 45 bytes); a line whose fields are not UTF-8 text
+ * (they go into the XML of that message, which then could not be built) is
+ * refused when the file is read. */
+static void test_role_boot_devices(struct test_ctx *t)
+{
+	char path[] = "/tmp/mcx-dm-devices-XXXXXX", eb[300] = "", line[400], b64[100];
+	struct dm_role_conf c = {.server_id = "op", .url = "http://127.0.0.1/dm",
+				 .networkid = "001010123456789"};
+	struct dm_boot_keys k = {"001010123456789", NULL, false};
+	struct dm_devinfo di = {.dev_id = "urn:gsma:imei:35209900-176148-1"};
+	struct dm_nonce n = {.len = DM_NONCE_MAX};
+	struct dm_role *r = NULL;
+	struct dm_tree *tr = NULL;
+	struct dm_role_answer a;
+	struct dm_account acc = {0};
+	int fd = mkstemp(path);
+
+	CHECK(t, fd >= 0);
+	memset(n.b, 0xA5, sizeof n.b);
+	CHECK_INT(t, dm_nonce_to_b64(&n, b64, sizeof b64), MCX_OK);
+	int ll = snprintf(line, sizeof line, "%s ue1 pw1 %s\n", di.dev_id, b64);
+	CHECK(t, write(fd, line, (size_t)ll) == ll);
+	close(fd);
+	CHECK_INT(t, dm_role_alloc(&r, &c, NULL, eb, sizeof eb), MCX_OK);
+	if (!r) {
+		unlink(path);
+		return;
+	}
+	CHECK_INT(t, dm_role_load_devices(r, path, eb, sizeof eb), MCX_OK);
+	unlink(path);
+	dm_role_answer_init(&a);
+	dm_role_http(r, "GET", "/bootstrap", NULL, di.dev_id, NULL, NULL, 0, false, &a);
+	CHECK_INT(t, a.status, 200);
+	CHECK(t, !dm_tree_alloc(&tr, NULL) && !dm_tree_init_std(tr, &di));
+	if (a.status == 200 && tr) {
+		CHECK_INT(t, dm_boot_apply(tr, (const uint8_t *)a.body.p, a.body.len, a.ctype, &k,
+					   DM_ORIGIN_FETCH, NULL, eb, sizeof eb), MCX_OK);
+		CHECK_INT(t, dm_account_read(tr, "op", &acc), MCX_OK);
+		CHECK_STR(t, acc.cl_nonce ? acc.cl_nonce : "", b64);
+		dm_account_clear(&acc);
+	}
+	dm_tree_free(tr);
+	dm_role_answer_free(&a);
+	dm_role_free(r);
+	r = NULL;
+	static const char bad[] = "# x\nurn:uuid:1 ue1 p\xE4w1\n";
+	snprintf(path, sizeof path, "/tmp/mcx-dm-devices-XXXXXX");
+	fd = mkstemp(path);
+	CHECK(t, fd >= 0);
+	CHECK(t, write(fd, bad, sizeof bad - 1) == (ssize_t)(sizeof bad - 1));
+	close(fd);
+	CHECK_INT(t, dm_role_alloc(&r, &c, NULL, eb, sizeof eb), MCX_OK);
+	if (r) {
+		CHECK_INT(t, dm_role_load_devices(r, path, eb, sizeof eb), MCX_EINVAL);
+		CHECK(t, strstr(eb, ":2: field 3 is not UTF-8") != NULL);
+		CHECK_INT(t, dm_role_devices(r), 0);
+	}
+	unlink(path);
+	dm_role_free(r);
+}
+
 /* One whole session between DM-CLIENT's session engine on a real tree and
  * a server (the role's HTTP entry, or a bare engine); the reply of each
  * message is fed back as the HTTP body would be. */
@@ -1266,6 +1329,7 @@ const struct test tests_dm_mo[] = {
 	{"dm_mo_srv_refusals", test_srv_refusals, false},
 	{"dm_mo_srv_small_maxmsg", test_srv_small_maxmsg, false},
 	{"dm_mo_role_http", test_role_http, false},
+	{"dm_mo_role_boot_devices", test_role_boot_devices, false},
 	{"dm_mo_role_delegation_real_client", test_role_delegation_real_client, false},
 	{NULL, NULL, false},
 };

@@ -286,6 +286,58 @@ static void dm_tree_persistence(struct test_ctx *t)
 	dm_tree_free(tr);
 }
 
+/* The tree file is checked like a server's Add: a leaf value that does not
+ * match its Format, an unknown Format, or two children with one name (the
+ * second could never be found) are refused with a reason. */
+static void dm_tree_load_refusals(struct test_ctx *t)
+{
+#define ROOT "<MgmtTree><Node><NodeName>.</NodeName><RTProperties><ACL>Add=*&amp;Get=*</ACL>" \
+	     "</RTProperties>"
+	static const struct {
+		const char *file, *why;
+	} cases[] = {
+		{ ROOT "<Node><NodeName>a</NodeName><RTProperties><Format><int/></Format>"
+		  "</RTProperties><Value>abc</Value></Node></Node></MgmtTree>", "format int" },
+		{ ROOT "<Node><NodeName>a</NodeName><RTProperties><Format><x-foo/></Format>"
+		  "</RTProperties><Value>1</Value></Node></Node></MgmtTree>", "format x-foo" },
+		{ ROOT "<Node><NodeName>a</NodeName><Value>1</Value></Node>"
+		  "<Node><NodeName>a</NodeName><Value>2</Value></Node></Node></MgmtTree>",
+		  "two children named 'a'" },
+		{ ROOT "<Node><NodeName>a</NodeName><RTProperties><Format><int/></Format>"
+		  "</RTProperties><Value>12</Value></Node></Node></MgmtTree>", NULL },
+	};
+#undef ROOT
+	char dir[] = "/tmp/mcx-dmtree-XXXXXX", path[256], eb[256];
+	size_t i;
+
+	CHECK(t, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" DM_TREE_FILE, dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dm_tree *back = NULL;
+		FILE *f = fopen(path, "w");
+		enum mcx_err err;
+
+		CHECK(t, f);
+		if (!f)
+			break;
+		fputs(cases[i].file, f);
+		fclose(f);
+		eb[0] = '\0';
+		err = dm_tree_load(&back, dir, NULL, eb, sizeof(eb));
+		if (cases[i].why) {
+			CHECK_INT(t, err, MCX_EINVAL);
+			if (!strstr(eb, cases[i].why))
+				test_fail(t, __FILE__, __LINE__, "case %zu: %s", i, eb);
+		} else {
+			CHECK_INT(t, err, MCX_OK);
+			CHECK_STR(t, back ? dm_tree_value(back, "./a") : "", "12");
+		}
+		dm_tree_free(back);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 static const char dmacc_tnds[] =
 	"<MgmtTree xmlns=\"syncml:dmddf1.2\"><VerDTD>1.2</VerDTD>"
 	"<Node><NodeName>laptop</NodeName><RTProperties><Format><node/></Format>"
@@ -818,6 +870,51 @@ static void dm_boot_methods(struct test_ctx *t)
 	dm_tree_free(tr);
 }
 
+/* An account a bootstrap adds gets an ACL for its own ServerID only when
+ * that ServerID is one ACL server name and the ACL fits its bound:
+ * "a&Add=*", "a+b" or "*" would have granted other servers, and a long one
+ * was cut at 511 bytes into an ACL that names a different server. */
+static void dm_boot_server_acl(struct test_ctx *t)
+{
+	char sids[6][420], want[1300], doc[1600], eb[256];
+	struct dm_boot_keys k = { NULL, NULL, true };
+	size_t i;
+
+	snprintf(sids[0], sizeof(sids[0]), "a&amp;Add=*");
+	snprintf(sids[1], sizeof(sids[1]), "a+b");
+	snprintf(sids[2], sizeof(sids[2]), "*");
+	memset(sids[3], 'x', 400);	/* the ACL would be over acl_max (1024) */
+	sids[3][400] = '\0';
+	memset(sids[4], 'y', 250);	/* fits acl_max, not the old 512-byte buffer */
+	sids[4][250] = '\0';
+	snprintf(sids[5], sizeof(sids[5]), "good");
+	for (i = 0; i < 6; i++) {
+		struct dm_tree *tr = std_tree();
+		const struct dm_node *n;
+
+		CHECK(t, tr);
+		if (!tr)
+			return;
+		snprintf(doc, sizeof(doc),
+			 "<MgmtTree><Node><NodeName>ev</NodeName><Node><NodeName>ServerID</NodeName>"
+			 "<Value>%.419s</Value></Node><Node><NodeName>AppAddr</NodeName><Node><NodeName>1"
+			 "</NodeName><Node><NodeName>Addr</NodeName><Value>http://h/dm</Value></Node>"
+			 "</Node></Node></Node></MgmtTree>", sids[i]);
+		CHECK_INT(t, dm_boot_apply(tr, (const uint8_t *)doc, strlen(doc), DM_MIME_TNDS_XML,
+					   &k, DM_ORIGIN_CUSTOMIZED, NULL, eb, sizeof(eb)), MCX_OK);
+		n = dm_tree_find(tr, "./DMAcc/ev");
+		CHECK(t, n != NULL);
+		if (n && i < 4 && n->acl)
+			test_fail(t, __FILE__, __LINE__, "sid %zu: ACL %.80s", i, n->acl);
+		if (n && i >= 4) {
+			snprintf(want, sizeof(want), "Get=%.419s&Replace=%.419s&Delete=%.419s", sids[i],
+				 sids[i], sids[i]);
+			CHECK_STR(t, n->acl ? n->acl : "", want);
+		}
+		dm_tree_free(tr);
+	}
+}
+
 static void dm_boot_package0(struct test_ctx *t)
 {
 	struct dm_tree *tr = acc_tree();
@@ -862,6 +959,7 @@ const struct test tests_dm_tree[] = {
 	{ "dm_tree_devid", dm_tree_devid, false },
 	{ "dm_tree_bounds", dm_tree_bounds, false },
 	{ "dm_tree_persistence", dm_tree_persistence, false },
+	{ "dm_tree_load_refusals", dm_tree_load_refusals, false },
 	{ "dm_tree_inbox", dm_tree_inbox, false },
 	{ "dm_tree_session_pkg1_and_auth", dm_session_pkg1_and_auth, false },
 	{ "dm_tree_session_commands", dm_session_commands, false },
@@ -871,5 +969,6 @@ const struct test tests_dm_tree[] = {
 	{ "dm_tree_session_server_auth", dm_session_server_auth, false },
 	{ "dm_tree_boot_methods", dm_boot_methods, false },
 	{ "dm_tree_boot_package0", dm_boot_package0, false },
+	{ "dm_tree_boot_server_acl", dm_boot_server_acl, false },
 	{ NULL, NULL, false },
 };
