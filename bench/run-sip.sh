@@ -134,7 +134,7 @@ for n in "$@"; do
   perf_start "$out/perf-subscribe-$n.data"
   build/bench/sipload --server "127.0.0.1:$sport" -n "$n" -k "${SIPLOAD_SOCKETS:-8}" -r "$rate" \
     -w "${SIPLOAD_WINDOW:-200}" ${SIPLOAD_DIFF:+--diff "$SIPLOAD_DIFF"} \
-    --timeout $((120 + n / 20)) ${SIPLOAD_UNSUBSCRIBE:+--unsubscribe} --ready-file "$work/ready" --go-file "$work/go" \
+    --timeout $((120 + n / 1000 > 3600 ? 3600 : 120 + n / 1000)) ${SIPLOAD_UNSUBSCRIBE:+--unsubscribe} --ready-file "$work/ready" --go-file "$work/go" \
     --put "$put" > "$out/sipload-$n.out" 2> "$out/sipload-$n.err" &
   lpid=$!
   while [ ! -f "$work/ready" ] && kill -0 "$lpid" 2>/dev/null; do sleep 0.2; done
