@@ -159,7 +159,8 @@ static void type_text(struct scan *s, const uint8_t *p, size_t n)
 {
 	if ((size_t)s->type_open != s->depth)
 		return;
-	if (n > sizeof(s->type) - 1 - s->type_len) {
+	/* type_len is sizeof(type) once too long: no room left, not a wrap */
+	if (s->type_len >= sizeof(s->type) || n > sizeof(s->type) - 1 - s->type_len) {
 		s->type_len = sizeof(s->type);	/* too long: treated as +wbxml */
 		return;
 	}

@@ -13,6 +13,8 @@ after 6 s of quiet):
   GET gives them, a missing attribute exists="0"; a change of the element
   is notified with its new content, a change elsewhere in the document is
   not, an attribute's removal gives exists="0";
+- NOTIFY over UDP is a client transaction of its own: unanswered, the same
+  bytes come again after T1; answered, no more; the next has a higher CSeq;
 - SIP over TLS (sip-tls-listen): a UE on a TLS connection, verifying the
   configured certificate, subscribes and gets its NOTIFYs on it, with a
   sips: Contact and with a Contact that names no transport."""
@@ -295,6 +297,75 @@ def tls(d, tport, token, cert, contact, tag):
         ue.s.close()
 
 
+def udp_retransmission(d, sport, token):
+    """Our own UDP client transaction: an unanswered NOTIFY is sent again
+    with the same bytes (CSeq, Via branch) after T1, not after an answer;
+    then nothing more; the next change comes with a higher CSeq."""
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(5)
+    lport = u.getsockname()[1]
+    body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
+            '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-access-token '
+            'type="Normal"><mcpttString>%s</mcpttString></mcptt-access-token></mcptt-Params>'
+            '</mcpttinfo>\r\n--b1\r\nContent-Type: application/resource-lists+xml\r\n\r\n'
+            '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
+            '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' % (token, ALICE_P0))
+    msg = ("SUBSCRIBE sip:cms@127.0.0.1:%d SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-udp-1;rport\r\n"
+           "From: <sip:alice@example.org>;tag=udp1\r\nTo: <sip:cms@127.0.0.1:%d>\r\n"
+           "Call-ID: udp-call-1\r\nCSeq: 1 SUBSCRIBE\r\n"
+           "Contact: <sip:alice@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
+           "Event: xcap-diff\r\nExpires: 300\r\n"
+           "Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: %d\r\n\r\n%s" %
+           (sport, lport, sport, lport, len(body), body))
+
+    def recv():
+        data, src = u.recvfrom(65536)
+        head, _, b = data.decode().partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        hdrs = {}
+        for ln in lines[1:]:
+            k, _, v = ln.partition(":")
+            hdrs.setdefault(k.strip().lower(), v.strip())
+        return lines[0], hdrs, b, data, src
+
+    def ok(h, src):
+        u.sendto(("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+                  "CSeq: %s\r\nContent-Length: 0\r\n\r\n" %
+                  (h["via"], h["from"], h["to"], h["call-id"], h["cseq"])).encode(), src)
+    try:
+        u.sendto(msg.encode(), ("127.0.0.1", sport))
+        line, h, _, _, _ = recv()
+        while not line.startswith("SIP/2.0 200"):      # a 100 Trying first, if any
+            line, h, _, _, _ = recv()
+        line, h1, _, raw1, _ = recv()
+        t1 = time.time()
+        check("udp_initial_notify", line.startswith("NOTIFY"), line)
+        line, h2, _, raw2, src = recv()             # not answered: it comes again
+        dt = time.time() - t1
+        check("udp_notify_retransmitted_same_bytes", raw2 == raw1 and 0.3 < dt < 1.5,
+              (dt, h1.get("cseq"), h2.get("cseq"), h1.get("via"), h2.get("via")))
+        ok(h2, src)
+        u.settimeout(1.5)
+        try:
+            extra = recv()[0]
+        except socket.timeout:
+            extra = None
+        check("udp_answered_no_more_retransmissions", extra is None, extra)
+        u.settimeout(5)
+        _, etag, _ = put_name(d, "udp-next")
+        line, h3, b3, _, src = recv()
+        check("udp_next_notify_higher_cseq", line.startswith("NOTIFY") and
+              int(h3["cseq"].split()[0]) > int(h1["cseq"].split()[0]) and
+              documents(b3)[1].get(ALICE_P0, (0, 0))[1] == etag, (line, h3.get("cseq"), b3))
+        ok(h3, src)
+    except (OSError, ValueError, KeyError) as e:
+        check("udp_exchange", False, repr(e))
+    finally:
+        u.close()
+
+
 def main():
     if not shutil.which("sipp"):
         print("sipp is not installed (Debian package sip-tester)")
@@ -314,7 +385,7 @@ def main():
                    capture_output=True, check=True, timeout=60)
     sipps = []
     for label, extra, tests in (
-            ("a", ["--sip-poll-ms", "200"], (foreign_writer, elements)),
+            ("a", ["--sip-poll-ms", "200"], (foreign_writer, elements, "udp")),
             ("b", ["--sip-notify-interval", "1500", "--sip-max-patch", "400"], (window,)),
             ("c", ["--sip-transports", "udp", "--sip-tls-listen", "127.0.0.1:TPORT",
                    "--sip-tls-cert", cert, "--sip-tls-key", keyf], ("tls",))):
@@ -327,7 +398,9 @@ def main():
         try:
             d.start()
             for t in tests:
-                if t == "tls":
+                if t == "udp":
+                    udp_retransmission(d, sport, token)
+                elif t == "tls":
                     tls(d, tport, token, cert, "sips:alice@127.0.0.1:%d", "sips")
                     tls(d, tport, token, cert, "sip:alice@127.0.0.1:%d", "no_transport")
                 else:

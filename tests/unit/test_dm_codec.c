@@ -1113,6 +1113,36 @@ static bool says(const char *err, const char *want)
 	return; } } while (0)
 #define B(...) { __VA_ARGS__ }
 
+/* A Meta Type over DM_WBXML_TYPE_MAX in two inline strings: the second one
+ * was copied past the scanner's type buffer (over its error buffer pointer
+ * and the stack); now the Type is long, so treated as +wbxml. */
+static void dm_wbxml_long_type(struct test_ctx *t)
+{
+	static const uint8_t head[] = { 0x54, 0x5a, 0x00, 0x01, 0x53 };
+	static const uint8_t tail[] = { 0x01, 0x01, 0x00, 0x00, 0x4f, 0xc3, 0x03, 'a', 'b', 'c',
+					0x01, 0x01 };
+	size_t n = sizeof(head) + 2 * (1 + 4000 + 1) + sizeof(tail), o = 0;
+	uint8_t *mid = malloc(n);
+	char err[256] = "";
+	int i;
+
+	CHECK(t, mid);
+	if (!mid)
+		return;
+	memcpy(mid, head, sizeof(head));
+	o = sizeof(head);
+	for (i = 0; i < 2; i++) {	/* STR_I "aaaa...", STR_I "bbbb..." */
+		mid[o++] = 0x03;
+		memset(mid + o, i ? 'b' : 'a', 4000);
+		o += 4000;
+		mid[o++] = 0;
+	}
+	memcpy(mid + o, tail, sizeof(tail));
+	CHECK_INT(t, try_mid(mid, n, err, sizeof(err)), MCX_EINVAL);
+	CHECK(t, says(err, "embedded document"));
+	free(mid);
+}
+
 /* Hand-made malformed WBXML: each refused with a clear reason. */
 static void dm_wbxml_malformed(struct test_ctx *t)
 {
@@ -1639,6 +1669,7 @@ const struct test tests_dm_codec[] = {
 	{ "dm_wbxml_cdata_end", dm_wbxml_cdata_end, false },
 	{ "dm_wbxml_truncated", dm_wbxml_truncated, false },
 	{ "dm_wbxml_malformed", dm_wbxml_malformed, false },
+	{ "dm_wbxml_long_type", dm_wbxml_long_type, false },
 	{ "dm_wbxml_amplification", dm_wbxml_amplification, false },
 	{ "dm_tnds_real", dm_tnds_real, true },
 	{ "dm_tnds_ddf", dm_tnds_ddf, false },
