@@ -16,5 +16,5 @@ fi
 tls=""
 if [ "${MCX_TLS:-0}" = 1 ]; then tls="--tls-cert var/tls.crt --tls-key var/tls.key"; fi
 echo "starting mcxd (Ctrl-C to stop; MCX_TLS=1 for HTTPS with var/tls.crt)"
-exec bin/mcxd --data-dir ./var --demo yes --idms yes --access-log var/access.log \
+exec bin/mcxd --data-dir ./var --demo yes --idms yes --sip yes --access-log var/access.log \
   --idms-audit-log var/audit.log $tls "$@"

@@ -144,6 +144,13 @@ enum mcx_err cmc_state_save(struct mcx_cmc *c)
 		json_object_set_new(j, "access_iat", json_integer(c->tok.iat));
 	}
 	json_object_set_new(j, "selected_profile", json_string(c->selected));
+	/* the overrides given once are kept, like the user */
+	if (c->conf.xcap_root)
+		json_object_set_new(j, "xcap_root", json_string(c->conf.xcap_root));
+	if (c->conf.idms_issuer)
+		json_object_set_new(j, "idms_issuer", json_string(c->conf.idms_issuer));
+	if (c->conf.sip_server)
+		json_object_set_new(j, "sip_server", json_string(c->conf.sip_server));
 	for (i = 0; i < c->ndocs; i++) {
 		const struct cmc_doc *d = &c->docs[i];
 		json_t *o;
@@ -341,6 +348,8 @@ static enum mcx_err configure(struct mcx_cmc *c, const struct mcx_cmc_conf *conf
 	c->conf.cache_dir = keep(c, conf->cache_dir);
 	c->conf.sip_server = keep(c, conf->sip_server);
 	c->conf.sip_local = keep(c, conf->sip_local);
+	c->conf.xcap_root = keep(c, conf->xcap_root);
+	c->conf.idms_issuer = keep(c, conf->idms_issuer);
 	c->conf.cacert = keep(c, conf->cacert);
 	c->conf.client_id = keep(c, conf->client_id ? conf->client_id : DEF_CLIENT);
 	c->conf.redirect_uri = keep(c, conf->redirect_uri ? conf->redirect_uri : DEF_REDIRECT);
@@ -406,6 +415,18 @@ static char *state_peek(const char *dir, const char *key)
 /* The initial configuration and the instance ID: given now (the XML, or a
  * DM client's tree: its MO and DevId), else kept in the cache by an earlier
  * run. *fresh says the configuration was given now (to be kept). */
+/* What the cache keeps of earlier runs' overrides (XCAP root, IdMS, SIP
+ * server), for those not given now; kept[] owns them. */
+static void overrides_from_cache(struct mcx_cmc_conf *cf, char *kept[3])
+{
+	if (!cf->xcap_root)
+		cf->xcap_root = kept[0] = state_peek(cf->cache_dir, "xcap_root");
+	if (!cf->idms_issuer)
+		cf->idms_issuer = kept[1] = state_peek(cf->cache_dir, "idms_issuer");
+	if (!cf->sip_server)
+		cf->sip_server = kept[2] = state_peek(cf->cache_dir, "sip_server");
+}
+
 static enum mcx_err from_cache(struct mcx_cmc_conf *cf, struct mcx_buf *init, char **iid,
 			       bool *fresh, char *eb, size_t el)
 {
@@ -461,7 +482,7 @@ enum mcx_err mcx_cmc_alloc(struct mcx_cmc **cp, const struct mcx_cmc_conf *conf,
 	struct mcx_cmc *c;
 	struct mcx_cmc_conf cf = *conf;
 	struct mcx_buf init;
-	char *given_refresh = NULL, *iid = NULL;
+	char *given_refresh = NULL, *iid = NULL, *kept[3] = {NULL, NULL, NULL};
 	bool fresh = false;
 	enum mcx_err err;
 
@@ -477,6 +498,8 @@ enum mcx_err mcx_cmc_alloc(struct mcx_cmc **cp, const struct mcx_cmc_conf *conf,
 	if (!err)
 		err = from_cache(&cf, &init, &iid, &fresh, errbuf, errlen);
 	if (!err)
+		overrides_from_cache(&cf, kept);
+	if (!err)
 		err = configure(c, &cf, errbuf, errlen);
 	if (!err && fresh)
 		err = cmc_write_atomic(c->conf.cache_dir, INIT_FILE, cf.init_xml, cf.init_len, 0600,
@@ -488,6 +511,9 @@ enum mcx_err mcx_cmc_alloc(struct mcx_cmc **cp, const struct mcx_cmc_conf *conf,
 	}
 	buf_reset(&init);
 	mcx_free(iid);
+	mcx_free(kept[0]);
+	mcx_free(kept[1]);
+	mcx_free(kept[2]);
 	if (err) {
 		mcx_cmc_free(c);
 		return err;

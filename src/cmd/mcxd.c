@@ -182,6 +182,20 @@ static void print_idms_banner(const struct mcx_config *cfg, unsigned port, const
 	       base, base, base, k, DEMO_CLIENT_ID, base, k, DEMO_CLIENT_ID, base, k, root);
 }
 
+/* The client side: Alice's UE logs in, fetches, subscribes (mcx cmc). */
+static void print_cmc_banner(const struct mcx_config *cfg, unsigned port, const char *root,
+			     const char *k)
+{
+	printf("Alice's UE as the configuration management client would run it (log in, fetch,\n"
+	       "subscribe over SIP at %s, one JSON line per change; password alice-demo):\n"
+	       "  bin/mcx cmc sync %s--init demo/ue-init-config.xml --instance-id urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e01 \\\n"
+	       "       --user sip:alice@example.org --idms %s://%s:%u%s --xcap-root %s --cache var/cmc\n"
+	       "  bin/mcx cmc run --cache var/cmc --sip-server %s\n"
+	       "  (then change her profile as above: the NOTIFY's patch is applied to the cached copy)\n\n",
+	       cfg->sip.listen, k, *k ? "https" : "http", cfg->http.bind, port, cfg->idms.path, root,
+	       cfg->sip.listen);
+}
+
 static void print_banner(const struct mcx_config *cfg, unsigned port)
 {
 	const bool tls = cfg->http.tls_cert && *cfg->http.tls_cert;
@@ -218,6 +232,8 @@ static void print_banner(const struct mcx_config *cfg, unsigned port)
 	       k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root, k, root);
 	if (cfg->idms.enabled)
 		print_idms_banner(cfg, port, root, k);
+	if (cfg->idms.enabled && cfg->sip.enabled)
+		print_cmc_banner(cfg, port, root, k);
 	fflush(stdout);
 }
 

@@ -3,7 +3,12 @@
  * Sessions (packages 1-4) are keyed by DevId + SessionID; the client is
  * authenticated with auth-md5 (nonce rotated on every success, a fresh
  * challenge on every failure); unknown DevIds, bad credentials and a DevId
- * other than the session's are refused in the SyncHdr Status. What a
+ * other than the session's are refused in the SyncHdr Status. Once the
+ * client is authenticated the server authenticates itself too (DM 1.2
+ * both ways): a Cred (auth-md5 with the device's SRVCRED name, secret and
+ * the nonce the client gave for it) in every message until the client's
+ * 212; a 401/407 with a Chal is answered by sending the same message again
+ * with the new nonce (a few times, then the session ends). What a
  * device gets is a plan (struct dm_plan) the caller fills: subtrees to put
  * (the MCPTT MOs, a DMAcc), interior nodes to ensure, children to clear,
  * ACLs to set, in one Atomic or not. The engine first asks the client what
@@ -31,13 +36,20 @@
 
 /* How the server knows a UE: its DevId, the credentials it presents
  * (its DMAcc CLCRED AAuthName / AAuthSecret) and the nonce it will use
- * first (the AAuthData it was bootstrapped with). */
+ * first (the AAuthData it was bootstrapped with); and the credentials the
+ * server presents to it (the DMAcc's SRVCRED: AAuthName, AAuthSecret, and
+ * the AAuthData nonce until the UE gives another in a Chal). An empty
+ * srv_secret: the server sends no Cred (a UE that requires server
+ * authentication then refuses the session). */
 struct dm_srv_account {
 	char devid[DM_SRV_ID_MAX];
 	char user[DM_SRV_ID_MAX];
 	char secret[DM_SRV_ID_MAX];
 	struct dm_nonce nonce;
 	char mcptt_id[DM_SRV_ID_MAX];	/* the user the UE is configured for ("" = none) */
+	char srv_user[DM_SRV_ID_MAX];	/* "" = our ServerID */
+	char srv_secret[DM_SRV_ID_MAX];
+	struct dm_nonce srv_nonce;
 };
 
 struct dm_plan;
@@ -56,7 +68,11 @@ struct dm_srv_report {
 	char devid[DM_SRV_ID_MAX];
 	char session_id[64];
 	bool ok;		/* every operation got a 2xx */
-	unsigned refused;	/* 401 / 403 / 407 when the session was refused, else 0 */
+	unsigned refused;	/* 401 / 403 / 407 when the session was refused (by
+				 * us, or by the UE refusing our credentials), else 0 */
+	bool srv_cred;		/* we sent the UE our credentials (SRVCRED) */
+	bool srv_accepted;	/* the UE accepted them (212) */
+	unsigned srv_challenges;	/* 401/407 the UE answered our messages with */
 	unsigned atomic;	/* status of the Atomic (0: none sent) */
 	size_t ops, ops_ok;
 	size_t messages;	/* messages we sent */

@@ -38,10 +38,11 @@ def commands(banner):
 def main():
     import tempfile
     data = tempfile.mkdtemp(prefix="mcx-newcomer-")
-    port = free_port()
+    port, sport = free_port(), free_port()
     out = open(os.path.join(data, "out"), "w+")
     p = subprocess.Popen([os.path.join(BIN, "mcxd"), "--data-dir", data, "--demo", "yes",
-                          "--idms", "yes", "--idms-audit-log", "off",
+                          "--idms", "yes", "--idms-audit-log", "off", "--sip", "yes",
+                          "--sip-listen", "127.0.0.1:%d" % sport,
                           "--http-port", str(port), "--access-log", "off"],
                          stdout=out, stderr=subprocess.DEVNULL)
     banner = ""
@@ -49,7 +50,7 @@ def main():
         time.sleep(0.1)
         out.seek(0)
         banner = out.read()
-        if "Bearer $TOKEN" in banner:
+        if "bin/mcx cmc run" in banner:
             break
     try:
         cmds = commands(banner)
@@ -73,6 +74,33 @@ def main():
                                capture_output=True, timeout=20)
             check("printed_command_works " + c.split("'")[1].split("/xcap-root/")[-1][:60],
                   r.stdout == b"200", (c, r.stdout))
+        # the client walk-through: sync as printed (from the repository root), then run
+        # until it is subscribed
+        cmc = [" ".join(l.strip().rstrip("\\").strip() for l in lines[i:i + 2])
+               for i, l in enumerate(lines) if l.strip().startswith("bin/mcx cmc sync")]
+        runl = [l.strip() for l in lines if l.strip().startswith("bin/mcx cmc run")]
+        root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+        env = dict(os.environ, MCX_PASSWORD="alice-demo")
+        fix = lambda c: c.replace("bin/mcx", os.path.join(BIN, "mcx"), 1).replace(
+            "var/cmc", os.path.join(data, "cmc"))
+        check("banner_prints_the_client", len(cmc) == 1 and len(runl) == 1, banner[-800:])
+        if cmc and runl:
+            r = subprocess.run(["bash", "-c", fix(cmc[0])], cwd=root, env=env,
+                               capture_output=True, timeout=60)
+            check("printed_cmc_sync_works", r.returncode == 0 and b"fetched" in r.stderr,
+                  r.stderr[-400:])
+            q = subprocess.Popen(["bash", "-c", "exec " + fix(runl[0])], cwd=root, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            seen = b""
+            deadline = time.time() + 15
+            while time.time() < deadline and b'"subscribed"' not in seen:
+                line = q.stdout.readline()
+                if not line:
+                    break
+                seen += line
+            q.terminate()
+            q.wait(10)
+            check("printed_cmc_run_subscribes", b'"subscribed"' in seen, seen[-400:])
     finally:
         p.terminate()
         p.wait(10)
