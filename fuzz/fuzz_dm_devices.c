@@ -1,11 +1,13 @@
 /* libFuzzer driver for the DM server role's inputs (dm/server_role.c): the
- * devices file (`DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID]` lines, read
+ * devices file (`DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID|-] [SRV_USER SRV_SECRET
+ * [SRV_NONCE_B64|-]]` lines, read
  * from a scratch file) and the query-string decoder, on the same bytes.
  * When the file loads, the first device's bootstrap message is fetched
  * (GET .../bootstrap) and applied by the DM client to a fresh tree.
  * Invariants (abort() on violation): a decoded query value fits and holds
  * no NUL; a listed device gets a 200 whose MAC verifies, and the account
- * the client builds from it carries that device's user, secret and nonce. */
+ * the client builds from it carries that device's user, secret and nonce
+ * (and its SRVCRED name and secret when the line gives them). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ASSERT(c) do { if (!(c)) abort(); } while (0)
 #define NETWORKID "001010123456789"
+#define FIELDS 8	/* of a devices-file line */
 
 static char path[80];
 
@@ -44,7 +47,7 @@ static void query(const char *p, size_t n)
 
 /* The fields of the first line that holds any, cut as the loader cuts
  * them (lines end at '\n', the file at a NUL, comments at '#'). */
-static size_t first_device(const uint8_t *data, size_t size, char f[5][DM_SRV_ID_MAX])
+static size_t first_device(const uint8_t *data, size_t size, char f[FIELDS][DM_SRV_ID_MAX])
 {
 	size_t i = 0, n = 0;
 
@@ -65,7 +68,7 @@ static size_t first_device(const uint8_t *data, size_t size, char f[5][DM_SRV_ID
 			while (k + l < end && data[k + l] != ' ' && data[k + l] != '\t' &&
 			       data[k + l] != '\r')
 				l++;
-			if (n < 5 && l < DM_SRV_ID_MAX) {
+			if (n < FIELDS && l < DM_SRV_ID_MAX) {
 				memcpy(f[n], data + k, l);
 				f[n][l] = '\0';
 			}
@@ -89,7 +92,7 @@ static bool same_nonce(const char *a, const char *b)
 }
 
 /* The bootstrap message of device f, applied by a client. */
-static void bootstrap(struct dm_role *r, char f[5][DM_SRV_ID_MAX], size_t n)
+static void bootstrap(struct dm_role *r, char f[FIELDS][DM_SRV_ID_MAX], size_t n)
 {
 	struct dm_devinfo di = { .dev_id = "urn:gsma:imei:35209900-176148-0" };
 	struct dm_boot_keys keys = { NETWORKID, NULL, false };
@@ -111,6 +114,11 @@ static void bootstrap(struct dm_role *r, char f[5][DM_SRV_ID_MAX], size_t n)
 	ASSERT(acc.cl_name && !strcmp(acc.cl_name, f[1]));
 	ASSERT(acc.cl_secret && !strcmp(acc.cl_secret, f[2]));
 	ASSERT(same_nonce(acc.cl_nonce, n >= 4 && strcmp(f[3], "-") ? f[3] : NULL));
+	if (n >= 7) {
+		ASSERT(acc.sv_name && !strcmp(acc.sv_name, f[5]));
+		ASSERT(acc.sv_secret && !strcmp(acc.sv_secret, f[6]));
+		ASSERT(same_nonce(acc.sv_nonce, n == 8 && strcmp(f[7], "-") ? f[7] : NULL));
+	}
 	dm_account_clear(&acc);
 	dm_tree_free(t);
 	dm_role_answer_free(&a);
@@ -120,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dm_role_conf c = { .server_id = "op", .url = "http://127.0.0.1:9/dm",
 				  .networkid = NETWORKID };
-	char f[5][DM_SRV_ID_MAX], eb[300] = "";
+	char f[FIELDS][DM_SRV_ID_MAX], eb[300] = "";
 	struct dm_role *r = NULL;
 	char *p = malloc(size ? size : 1);	/* exact size: over-reads are caught */
 	FILE *fp;
@@ -150,7 +158,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ASSERT(dm_role_devices(r) > 0 || !n);
 		/* "]]>" cannot travel in WBXML (wbxml_enc.c): such a device is
 		 * served over XML but gets no bootstrap message (a 500 saying so) */
-		if (n >= 3 && !strstr(f[0], "]]>") && !strstr(f[1], "]]>") && !strstr(f[2], "]]>"))
+		bool cdata_end = false;
+		for (size_t i = 0; i < n && i < FIELDS; i++)
+			cdata_end |= strstr(f[i], "]]>") != NULL;
+		if (n >= 3 && !cdata_end)
 			bootstrap(r, f, n);
 	} else {
 		ASSERT(eb[0]);

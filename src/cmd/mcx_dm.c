@@ -31,10 +31,14 @@ static const char usage[] =
 	"usage: mcx dm <command> [options]\n"
 	"  offline --mcptt-id ID --ue URN [--data DIR] [--listen 127.0.0.1:PORT]\n"
 	"          [--ue-user U] [--ue-secret S] [--nonce B64] [--server-id ID] [--once]\n"
+	"          [--srv-user U --srv-secret S [--srv-nonce TEXT]]\n"
 	"      serve the five MCPTT MOs of that user to that UE, in one Atomic\n"
 	"  serve --devices FILE [--data DIR] [--listen 127.0.0.1:PORT] [--server-id ID] [--once]\n"
-	"      serve every device of FILE (lines: DEVID USER SECRET [NONCE_B64] [MCPTT_ID]);\n"
-	"      a device with an MCPTT ID gets the five MOs, else the UE initial configuration\n"
+	"      serve every device of FILE (lines: DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID|-]\n"
+	"      [SRV_USER SRV_SECRET [SRV_NONCE_B64|-]]); a device with an MCPTT ID gets the five\n"
+	"      MOs, else the UE initial configuration\n"
+	"  (offline, serve, delegate) --srv-secret S   the server authenticates itself to UEs\n"
+	"      (Cred auth-md5 as --srv-user, default the ServerID) unless the line gives SRVCRED\n"
 	"  delegate --ue URN|--devices FILE --to-server-id SP --to-addr URL --to-user U\n"
 	"          --to-secret S [--to-srv-user U] [--to-srv-secret S] [--to-acc NAME] [...]\n"
 	"      operator's server: the session adds ./DMAcc/NAME for the service provider's\n"
@@ -188,6 +192,9 @@ static void srv_done(void *arg, const struct dm_srv_report *r)
 	if (!r->refused && r->fail_code)
 		fprintf(stderr, "mcx dm: %s: first failure: status %u on %s\n", r->devid, r->fail_code,
 			r->fail_uri);
+	if (r->srv_accepted)
+		fprintf(stderr, "mcx dm: %s: the UE accepted the server's credentials (%u challenge(s))\n",
+			r->devid, r->srv_challenges);
 	if (!r->refused && r->ops) {
 		s->done++;
 		if (!r->ok)

@@ -12,6 +12,12 @@
  *                                      <--  Atomic { Add/Delete/Replace ... } (one or more messages)
  *   Pkg3 Status (Alert 1222 if more)   -->
  *                                      <--  Status SyncHdr + Final: session over (Pkg4)
+ *
+ * From the 212 on, our messages carry our own Cred (the device's SRVCRED,
+ * md5 on the nonce the UE gave us) until the UE answers 212. A 401/407
+ * from the UE means it ran none of that message: we send it again with a
+ * Cred on the NextNonce of its Chal (DM_SRV_AUTH_TRIES times, then the
+ * session ends with 403).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -75,6 +81,8 @@ struct sess {
 	struct dm_srv_account acc;
 	struct dm_nonce nonce;	/* what the client must use for its next Cred */
 	unsigned tries;
+	struct dm_nonce srv_nonce;	/* what our next Cred uses (the UE's last Chal) */
+	bool srv_ok;		/* the UE accepted our Cred (212): no more needed */
 	enum sstate st;
 	uint32_t msg_id;	/* our next MsgID */
 	size_t peer_max;
@@ -90,11 +98,16 @@ struct sess {
 };
 
 /* The nonce each device must use next (after a success), remembered
- * across sessions; the nonce callback may persist it too. */
+ * across sessions (the nonce callback may persist it too), and the nonce
+ * the device last gave us for our own Cred. In memory only: a restarted
+ * server starts from the devices' accounts, and each side recovers with
+ * one challenge. */
 struct known {
 	struct known *next;
 	char devid[DM_SRV_ID_MAX];
 	struct dm_nonce nonce;
+	struct dm_nonce srv;
+	bool has_nonce, has_srv;
 };
 
 struct dm_server {
@@ -443,6 +456,28 @@ static enum mcx_err emit(const struct dm_msg *m, bool wbxml, struct mcx_buf *out
 	return wbxml ? dm_msg_emit_wbxml(m, NULL, out, eb, sizeof eb) : dm_msg_emit(m, out);
 }
 
+/* Our credentials to the UE (the device's SRVCRED) in m's header, until
+ * the UE accepted them with a 212 (a 200 asks for them again, DM 1.2);
+ * none when the device has no server secret. */
+static enum mcx_err sign(struct dm_server *s, struct sess *se, struct dm_msg *m)
+{
+	m->hdr.cred = NULL;
+	m->hdr.source_name = NULL;
+	if (!se->acc.srv_secret[0] || se->srv_ok)
+		return MCX_OK;
+	se->rep.srv_cred = true;
+	return dm_auth_cred_set(m, DM_AUTH_MD5, se->acc.srv_user[0] ? se->acc.srv_user
+								     : s->o.server_id,
+				se->acc.srv_secret, &se->srv_nonce);
+}
+
+static enum mcx_err emit_signed(struct dm_server *s, struct sess *se, struct dm_msg *m, bool wbxml,
+				struct mcx_buf *out)
+{
+	enum mcx_err err = sign(s, se, m);
+	return err ? err : emit(m, wbxml, out);
+}
+
 static enum mcx_err map_add(struct sess *se, uint32_t msg, uint32_t cmd, enum mref kind, size_t idx)
 {
 	if (se->nmap == se->capmap) {
@@ -498,7 +533,9 @@ static enum mcx_err split_out(struct dm_server *s, struct sess *se, struct dm_ms
 	se->out = NULL;
 	se->nout = se->iout = 0;
 	full->hdr.msg_id = se->msg_id;
-	enum mcx_err err = dm_split(full, max, s->o.lim, &se->out, &se->nout, errbuf, errlen);
+	enum mcx_err err = sign(s, se, full);	/* the messages are sized with our Cred */
+	if (!err)
+		err = dm_split(full, max, s->o.lim, &se->out, &se->nout, errbuf, errlen);
 	if (!err)
 		se->msg_id += (uint32_t)se->nout;
 	return err;
@@ -534,8 +571,9 @@ static struct known *known_find(struct dm_server *s, const char *devid)
 }
 
 /* Best effort: when memory or the bound runs out, the device's account
- * nonce is used and the client recovers through one 401 challenge. */
-static void remember(struct dm_server *s, const char *devid, const struct dm_nonce *n)
+ * nonce is used and the peer recovers through one 401 challenge. srv: n is
+ * the nonce for our Cred, else the one the client must use. */
+static void remember(struct dm_server *s, const char *devid, const struct dm_nonce *n, bool srv)
 {
 	struct known *k = known_find(s, devid);
 	if (!k && s->nknown < DM_SRV_DEVICES_MAX && (k = mcx_calloc(1, sizeof *k))) {
@@ -544,8 +582,13 @@ static void remember(struct dm_server *s, const char *devid, const struct dm_non
 		s->known = k;
 		s->nknown++;
 	}
-	if (k)
+	if (k && srv) {
+		k->srv = *n;
+		k->has_srv = true;
+	} else if (k) {
 		k->nonce = *n;
+		k->has_nonce = true;
+	}
 }
 
 /* Package 2, first half: Get every node the plan touches. */
@@ -580,11 +623,11 @@ static enum mcx_err build_discovery(struct dm_server *s, struct sess *se, const 
 		return err;
 	/* the nonce rotates: the next session's Cred uses next */
 	se->nonce = next;
-	remember(s, se->devid, &next);
+	remember(s, se->devid, &next, false);
 	if (s->o.nonce)
 		s->o.nonce(s->o.arg, se->devid, &next);
 	se->st = S_DISCOVER;
-	return emit(se->out[se->iout++], wbxml, reply);
+	return emit_signed(s, se, se->out[se->iout++], wbxml, reply);
 }
 
 static enum mcx_err wop_add(struct sess *se, size_t *cap, enum dm_cmd_type cmd, const char *uri,
@@ -752,13 +795,16 @@ static enum mcx_err send_plan(struct dm_server *s, struct sess *se, const struct
 	if (err)
 		return err;
 	se->st = S_SENDING;
-	return emit(se->out[se->iout++], wbxml, reply);
+	return emit_signed(s, se, se->out[se->iout++], wbxml, reply);
 }
 
 /* Our next pending message, with the statuses for req put first (their
- * CmdIDs after the message's own: CmdIDs need only be unique). */
+ * CmdIDs after the message's own: CmdIDs need only be unique). again: the
+ * message is sent a second time (the UE refused our Cred on it): its old
+ * Statuses are left out, and ours say 212 with the client's NextNonce
+ * again (it keeps a NextNonce only from a server it authenticated). */
 static enum mcx_err send_next(struct dm_server *s, struct sess *se, const struct dm_msg *req,
-			      struct mcx_buf *reply, bool wbxml)
+			      struct mcx_buf *reply, bool wbxml, bool again)
 {
 	const struct dm_msg *p = se->out[se->iout++];
 	struct dm_msg *r;
@@ -767,17 +813,37 @@ static enum mcx_err send_next(struct dm_server *s, struct sess *se, const struct
 		return err;
 	err = dm_hdr_copy(r, &p->hdr);
 	if (!err)
-		err = add_statuses(r, req, DM_ST_OK, NULL, DM_ST_OK, false);
+		err = add_statuses(r, req, again ? DM_ST_AUTH_ACCEPTED : DM_ST_OK,
+				   again ? &se->nonce : NULL, DM_ST_OK, false);
 	uint32_t id = next_cmd_id(p);
 	for (struct dm_cmd *c = r->cmds; !err && c; c = c->next)
 		c->cmd_id = id++;
 	for (const struct dm_cmd *c = p->cmds; !err && c; c = c->next)
-		err = dm_cmd_copy(r, NULL, c, NULL);
+		if (!(again && c->type == DM_CMD_STATUS))
+			err = dm_cmd_copy(r, NULL, c, NULL);
 	r->final = p->final;
 	if (!err)
-		err = emit(r, wbxml, reply);
+		err = emit_signed(s, se, r, wbxml, reply);
 	dm_msg_free(r);
 	return err;
+}
+
+/* The UE ran none of our last message (it refused our Cred): that message
+ * again, and the ones still to come after it, under new MsgIDs (the map
+ * follows), the Cred on the nonce of the UE's Chal. */
+static enum mcx_err send_again(struct dm_server *s, struct sess *se, const struct dm_msg *req,
+			       struct mcx_buf *reply, bool wbxml)
+{
+	size_t first = se->iout - 1;
+	for (size_t i = first; i < se->nout; i++) {
+		uint32_t old = se->out[i]->hdr.msg_id, id = se->msg_id++;
+		for (size_t k = 0; k < se->nmap; k++)
+			if (se->map[k].msg == old)
+				se->map[k].msg = id;
+		se->out[i]->hdr.msg_id = id;
+	}
+	se->iout = first;
+	return send_next(s, se, req, reply, wbxml, true);
 }
 
 /* Package 4: only statuses, Final: the session is over. */
@@ -790,7 +856,7 @@ static enum mcx_err send_end(struct dm_server *s, struct sess *se, const struct 
 		err = add_statuses(r, req, DM_ST_OK, NULL, DM_ST_OK, false);
 	if (!err) {
 		r->final = true;
-		err = emit(r, wbxml, reply);
+		err = emit_signed(s, se, r, wbxml, reply);
 	}
 	dm_msg_free(r);
 	return err;
@@ -806,7 +872,7 @@ static enum mcx_err send_more(struct dm_server *s, struct sess *se, const struct
 	if (!err)
 		err = dm_alert_next_add(r, next_cmd_id(r));
 	if (!err)
-		err = emit(r, wbxml, reply);
+		err = emit_signed(s, se, r, wbxml, reply);
 	dm_msg_free(r);
 	return err;
 }
@@ -875,6 +941,64 @@ static void finish_report(struct sess *se)
 }
 
 /* ------------------------------------------------------------- handling */
+
+/* The UE's SyncHdr Status for our last message. A NextNonce in its Chal is
+ * the nonce of our next Cred (kept for the device's next sessions too: the
+ * UE is authenticated by now); 212 means it accepted our Cred; 401/407 that
+ * it refused it (or wants one) and ran none of our commands: that code is
+ * returned, else 0. */
+static unsigned their_verdict(struct dm_server *s, struct sess *se, const struct dm_msg *req)
+{
+	const struct dm_cmd *st = NULL;
+	for (const struct dm_cmd *c = req->cmds; c && !st; c = c->next)
+		if (c->type == DM_CMD_STATUS && c->has_cmd_ref && !c->cmd_ref && c->has_code)
+			st = c;
+	if (!st)
+		return 0;
+	struct dm_nonce n;
+	if (st->chal && st->chal->next_nonce && !dm_nonce_from_b64(&n, st->chal->next_nonce)) {
+		se->srv_nonce = n;
+		remember(s, se->devid, &n, true);
+	}
+	if (st->code == DM_ST_AUTH_ACCEPTED && se->rep.srv_cred)
+		se->srv_ok = se->rep.srv_accepted = true;
+	if (st->code != DM_ST_INVALID_CRED && st->code != DM_ST_MISSING_CRED)
+		return 0;
+	se->rep.srv_challenges++;
+	return st->code;
+}
+
+/* The UE keeps refusing our credentials, or wants some and the device has
+ * none: the session ends (403 on its message), reported as refused with
+ * the UE's code. */
+static enum mcx_err give_up(struct dm_server *s, struct sess *se, const struct dm_msg *req,
+			    unsigned code, bool wbxml, struct mcx_buf *reply)
+{
+	struct dm_msg *r;
+	enum mcx_err err = reply_init(s, se, req, &r);
+	if (!err)
+		err = add_statuses(r, req, DM_ST_FORBIDDEN, NULL, DM_ST_OK, true);
+	if (!err) {
+		r->final = true;
+		err = emit(r, wbxml, reply);
+	}
+	dm_msg_free(r);
+	finish_report(se);
+	se->rep.ok = false;
+	se->rep.refused = code;
+	if (se->acc.srv_secret[0])
+		snprintf(se->rep.why, sizeof se->rep.why,
+			 "the UE refused the server's credentials %u times (last %u): check the "
+			 "SRVCRED of its DMAcc for %.64s", se->rep.srv_challenges, code,
+			 se->acc.srv_user[0] ? se->acc.srv_user : s->o.server_id);
+	else
+		snprintf(se->rep.why, sizeof se->rep.why,
+			 "the UE requires the server to authenticate (%u) and this device has no "
+			 "server credentials (SRVCRED secret)", code);
+	report(s, se);
+	sess_remove(s, se);
+	return err;
+}
 
 static struct sess *sess_find(struct dm_server *s, const char *devid, const char *sid)
 {
@@ -966,7 +1090,8 @@ static enum mcx_err new_session(struct dm_server *s, const struct dm_msg *req, s
 	snprintf(se->sid, sizeof se->sid, "%s", req->hdr.session_id ? req->hdr.session_id : "");
 	se->acc = *acc;
 	const struct known *k = known_find(s, acc->devid[0] ? acc->devid : req->hdr.source);
-	se->nonce = k ? k->nonce : acc->nonce;
+	se->nonce = k && k->has_nonce ? k->nonce : acc->nonce;
+	se->srv_nonce = k && k->has_srv ? k->srv : acc->srv_nonce;
 	se->msg_id = 1;
 	se->st = S_AUTH;
 	snprintf(se->rep.devid, sizeof se->rep.devid, "%s", se->devid);
@@ -1068,9 +1193,19 @@ static enum mcx_err handle(struct dm_server *s, const struct dm_msg *req, bool w
 		return err;
 	}
 
-	absorb(se, req);
-	if (se->iout < se->nout) {
-		err = send_next(s, se, req, reply, wbxml);
+	/* the UE's word on our credentials: a 401/407 means it ran nothing */
+	unsigned verdict = their_verdict(s, se, req);
+	if (verdict && (!se->acc.srv_secret[0] || se->rep.srv_challenges > DM_SRV_AUTH_TRIES ||
+			!se->iout))
+		return give_up(s, se, req, verdict, wbxml, reply);
+	if (!verdict)
+		absorb(se, req);
+	if (verdict) {
+		err = send_again(s, se, req, reply, wbxml);
+	} else if (!req->final && !dm_msg_asks_next(req)) {
+		err = send_more(s, se, req, reply, wbxml);	/* the rest of the UE's package first */
+	} else if (se->iout < se->nout) {
+		err = send_next(s, se, req, reply, wbxml, false);
 	} else if (!req->final) {
 		err = send_more(s, se, req, reply, wbxml);
 	} else if (se->st == S_DISCOVER) {

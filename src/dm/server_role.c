@@ -80,7 +80,9 @@ enum mcx_err dm_role_boot_msg(const struct dm_boot_acc *o, struct mcx_buf *out,
 	SET(a->auths[1].name, o->srv_user ? o->srv_user : o->server_id);
 	SET(a->auths[1].secret, o->srv_secret);
 	char nb[B64_ENC_LEN(DM_NONCE_MAX)] = "";
-	if (!err && o->srv_nonce && *o->srv_nonce) {
+	if (!err && o->srv_nonce_b64 && *o->srv_nonce_b64) {
+		SET(a->auths[1].data, o->srv_nonce_b64);
+	} else if (!err && o->srv_nonce && *o->srv_nonce) {
 		struct dm_nonce n;
 		err = dm_nonce_set(&n, o->srv_nonce, strlen(o->srv_nonce));
 		if (!err)
@@ -207,18 +209,19 @@ static char *read_file(const char *path, size_t max, size_t *len)
 static enum mcx_err dev_line(struct dm_role *r, char *l, const char *path, int line, char *eb,
 			     size_t el)
 {
-	char *f[6];
+	char *f[9];
 	size_t n = 0;
 	for (char *save = NULL, *tok = strtok_r(l, " \t\r", &save); tok;
 	     tok = strtok_r(NULL, " \t\r", &save))
-		if (n < 6)
+		if (n < 9)
 			f[n++] = tok;
 		else
-			n = 6;
+			n = 9;
 	if (!n)
 		return MCX_OK;
-	if (n < 3 || n > 5) {
-		snprintf(eb, el, "%s:%d: want DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID]", path, line);
+	if (n < 3 || n == 6 || n > 8) {
+		snprintf(eb, el, "%s:%d: want DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID|-] "
+			 "[SRV_USER SRV_SECRET [SRV_NONCE_B64|-]]", path, line);
 		return MCX_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++)	/* they go into XML: the bootstrap message */
@@ -228,18 +231,27 @@ static enum mcx_err dev_line(struct dm_role *r, char *l, const char *path, int l
 		}
 	struct dm_srv_account a;
 	memset(&a, 0, sizeof a);
-	if (strlen(f[0]) >= sizeof a.devid || strlen(f[1]) >= sizeof a.user ||
-	    strlen(f[2]) >= sizeof a.secret || (n == 5 && strlen(f[4]) >= sizeof a.mcptt_id)) {
-		snprintf(eb, el, "%s:%d: a field is longer than %d bytes", path, line, DM_SRV_ID_MAX - 1);
-		return MCX_ELIMIT;
-	}
+	for (size_t i = 0; i < n; i++)	/* every field fits DM_SRV_ID_MAX (a.devid's size) */
+		if (strlen(f[i]) >= sizeof a.devid) {
+			snprintf(eb, el, "%s:%d: a field is longer than %d bytes", path, line,
+				 DM_SRV_ID_MAX - 1);
+			return MCX_ELIMIT;
+		}
 	snprintf(a.devid, sizeof a.devid, "%s", f[0]);
 	snprintf(a.user, sizeof a.user, "%s", f[1]);
 	snprintf(a.secret, sizeof a.secret, "%s", f[2]);
-	if (n == 5)
+	if (n >= 5 && strcmp(f[4], "-"))
 		snprintf(a.mcptt_id, sizeof a.mcptt_id, "%s", f[4]);
 	if (n >= 4 && strcmp(f[3], "-") && dm_nonce_from_b64(&a.nonce, f[3])) {
 		snprintf(eb, el, "%s:%d: the nonce is not base64", path, line);
+		return MCX_EINVAL;
+	}
+	if (n >= 7) {	/* the SRVCRED the server presents to this UE */
+		snprintf(a.srv_user, sizeof a.srv_user, "%s", f[5]);
+		snprintf(a.srv_secret, sizeof a.srv_secret, "%s", f[6]);
+	}
+	if (n == 8 && strcmp(f[7], "-") && dm_nonce_from_b64(&a.srv_nonce, f[7])) {
+		snprintf(eb, el, "%s:%d: the server nonce is not base64", path, line);
 		return MCX_EINVAL;
 	}
 	enum mcx_err err = dm_role_add_device(r, &a);
@@ -275,12 +287,28 @@ enum mcx_err dm_role_load_devices(struct dm_role *r, const char *path, char *eb,
 	return err;
 }
 
+/* The SRVCRED the server presents to device d: its own, else the conf's
+ * (what the role's bootstrap accounts hold). */
+static void srv_cred(const struct dm_role *r, const struct dm_srv_account *d,
+		     struct dm_srv_account *out)
+{
+	if (d->srv_secret[0] || !r->c.srv_secret || !r->c.srv_secret[0])
+		return;
+	snprintf(out->srv_user, sizeof out->srv_user, "%s",
+		 r->c.srv_user ? r->c.srv_user : r->c.server_id);
+	snprintf(out->srv_secret, sizeof out->srv_secret, "%s", r->c.srv_secret);
+	out->srv_nonce.len = 0;
+	if (r->c.srv_nonce)	/* its length was checked by dm_role_alloc */
+		(void)!dm_nonce_set(&out->srv_nonce, r->c.srv_nonce, strlen(r->c.srv_nonce));
+}
+
 static enum mcx_err on_account(void *arg, const char *devid, struct dm_srv_account *acc)
 {
 	const struct dm_srv_account *a = dev_find(arg, devid);
 	if (!a)
 		return MCX_ENOENT;
 	*acc = *a;
+	srv_cred(arg, a, acc);
 	return MCX_OK;
 }
 
@@ -523,6 +551,9 @@ static void on_done(void *arg, const struct dm_srv_report *rep)
 			 rep->devid, rep->session_id, rep->ok ? "done" : "FAILED", rep->ops_ok,
 			 rep->ops, rep->atomic, rep->messages, rep->fail_code ? ", first failure " : "",
 			 rep->fail_code ? rep->fail_uri : "", rep->why[0] ? "; " : "", rep->why);
+	if (rep->srv_accepted)
+		log_info("%s session %s: the UE accepted the server's credentials (%u challenge(s))",
+			 rep->devid, rep->session_id, rep->srv_challenges);
 }
 
 /* ----------------------------------------------------------------- role */
@@ -555,6 +586,14 @@ enum mcx_err dm_role_alloc(struct dm_role **rp, const struct dm_role_conf *c,
 			     &r->c.srv_user, &r->c.srv_secret, &r->c.srv_nonce, &r->c.networkid,
 			     &r->c.userpin};
 	bool oom = false;
+	if ((c->srv_user && strlen(c->srv_user) >= DM_SRV_ID_MAX) ||
+	    (c->srv_secret && strlen(c->srv_secret) >= DM_SRV_ID_MAX) ||
+	    (c->srv_nonce && strlen(c->srv_nonce) > DM_NONCE_MAX)) {
+		snprintf(eb, el, "the server's SRVCRED name or secret is over %d bytes, or its nonce "
+			 "over %d", DM_SRV_ID_MAX - 1, DM_NONCE_MAX);
+		mcx_free(r);
+		return MCX_ELIMIT;
+	}
 	for (size_t i = 0; i < sizeof sv / sizeof sv[0]; i++)
 		if (*sv[i] && !(*sv[i] = keep(r, *sv[i])))
 			oom = true;
@@ -635,13 +674,21 @@ static void bootstrap(struct dm_role *r, const char *devid, struct dm_role_answe
 		text(a, 404, devid ? "unknown devid" : "the devid parameter is missing");
 		return;
 	}
-	char nb[B64_ENC_LEN(DM_NONCE_MAX)] = "", eb[200] = "";
+	char nb[B64_ENC_LEN(DM_NONCE_MAX)] = "", sb[B64_ENC_LEN(DM_NONCE_MAX)] = "", eb[200] = "";
 	if (d->nonce.len && dm_nonce_to_b64(&d->nonce, nb, sizeof nb))
 		nb[0] = '\0';
 	struct dm_boot_acc ba = {.devid = d->devid, .server_id = r->c.server_id, .addr = r->c.url,
 				 .acc = r->c.acc, .ue_user = d->user, .ue_secret = d->secret,
 				 .ue_nonce_b64 = nb, .srv_user = r->c.srv_user,
 				 .srv_secret = r->c.srv_secret, .srv_nonce = r->c.srv_nonce};
+	if (d->srv_secret[0]) {	/* the device's own SRVCRED: what the server presents */
+		if (d->srv_nonce.len && dm_nonce_to_b64(&d->srv_nonce, sb, sizeof sb))
+			sb[0] = '\0';
+		ba.srv_user = d->srv_user;
+		ba.srv_secret = d->srv_secret;
+		ba.srv_nonce = NULL;
+		ba.srv_nonce_b64 = sb;
+	}
 	struct mcx_buf ct;
 	buf_init(&ct, DM_BOOT_CTYPE_MAX);
 	if (dm_role_boot_msg(&ba, &a->body, NULL, NULL, eb, sizeof eb) ||

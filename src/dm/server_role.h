@@ -32,6 +32,7 @@ struct dm_boot_acc {
 	const char *acc;	/* DMAcc node name (NULL: "mcx") */
 	const char *ue_user, *ue_secret, *ue_nonce_b64;	/* CLCRED: the UE to us */
 	const char *srv_user, *srv_secret, *srv_nonce;	/* SRVCRED: us to the UE (nonce text) */
+	const char *srv_nonce_b64;	/* the SRVCRED nonce as b64 (wins over srv_nonce) */
 };
 
 /* The DM-profile bootstrap message for a (WBXML SyncML, Add of the DMAcc
@@ -53,7 +54,10 @@ struct dm_role_conf {
 	const char *default_domain;	/* organisation of devices without an MCPTT ID */
 	/* bootstrap messages (GET <path>/bootstrap) */
 	const char *acc;	/* DMAcc node name (NULL: "mcx") */
-	const char *srv_user, *srv_secret, *srv_nonce;	/* SRVCRED put in the account */
+	/* SRVCRED put in bootstrap accounts, and the credentials the server
+	 * presents to devices whose record has none (srv_user NULL: our
+	 * ServerID; srv_secret NULL or "": no Cred for them) */
+	const char *srv_user, *srv_secret, *srv_nonce;
 	const char *networkid, *userpin;	/* SEC/MAC of the message (NULL/"": none) */
 	/* operator mode: every device's plan hands the MCPTT MOs to this
 	 * server (a DMAcc and ACLs) instead of carrying MOs */
@@ -75,7 +79,9 @@ void dm_role_free(struct dm_role *r);
 /* Add a device (before serving). MCX_EEXIST: that DevId is known. */
 MCX_WUR enum mcx_err dm_role_add_device(struct dm_role *r, const struct dm_srv_account *a);
 /* Add the devices of a file: one per line, `DEVID USER SECRET [NONCE_B64|-]
- * [MCPTT_ID]`, `#` comments. errbuf names the file and line. */
+ * [MCPTT_ID|-] [SRV_USER SRV_SECRET [SRV_NONCE_B64|-]]`, `#` comments: the
+ * UE's CLCRED (and nonce), its user, and the SRVCRED the server presents
+ * to it (else the conf's). errbuf names the file and line. */
 MCX_WUR enum mcx_err dm_role_load_devices(struct dm_role *r, const char *path, char *errbuf,
 					  size_t errlen);
 size_t dm_role_devices(const struct dm_role *r);

@@ -189,8 +189,10 @@ static const struct conf_def dm_defs[] = {
 	  "client-initiated bootstrap" },
 	{ "dm-devices", CONF_STR, D(devices), "", 0, 0,
 	  "file of the UEs the DM server knows, one per line: DEVID USER SECRET [NONCE_B64|-] "
-	  "[MCPTT_ID] (the DMAcc credentials the UE presents; with an MCPTT ID it gets the five MOs "
-	  "of that user, else the UE initial configuration); empty: every DevId is refused" },
+	  "[MCPTT_ID|-] [SRV_USER SRV_SECRET [SRV_NONCE_B64|-]] (the DMAcc credentials the UE "
+	  "presents; with an MCPTT ID it gets the five MOs of that user, else the UE initial "
+	  "configuration; SRV_*: the SRVCRED the server presents to it, else dm-srv-secret); empty: "
+	  "every DevId is refused" },
 	{ "dm-server-id", CONF_STR, D(server_id), "mcxd", 0, 0, "ServerID of the DM server" },
 	{ "dm-url", CONF_STR, D(url), "", 0, 0,
 	  "absolute URL of dm-path as UEs reach it (RespURI, Addr of bootstrap accounts); empty: "
@@ -201,7 +203,8 @@ static const struct conf_def dm_defs[] = {
 	{ "dm-sessions", CONF_INT, D(sessions), "1000", 1, 1000000,
 	  "DM sessions held at once (the least recently used is dropped beyond)" },
 	{ "dm-srv-secret", CONF_STR, D(srv_secret), "", 0, 0,
-	  "SRVCRED secret put in bootstrap accounts (the server's credentials to the UE)" },
+	  "SRVCRED secret put in bootstrap accounts, and the server's credentials to UEs whose "
+	  "dm-devices line has none (Cred auth-md5 as the dm-server-id); empty: none" },
 	{ "dm-networkid", CONF_STR, D(networkid), "", 0, 0,
 	  "NETWORKID key of the bootstrap message's MAC (SEC=NETWORKID; with dm-userpin "
 	  "USERPIN_NETWORKID); empty: not secured by it" },

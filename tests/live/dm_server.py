@@ -11,7 +11,11 @@ the UE tree, exported byte-equal to the store's documents; server-initiated
 (push + Package 0 to `mcx dm client listen`) and client-initiated bootstrap
 against mcxd; server delegation (DM 1.2 ACLs): the operator's session hands
 the MCPTT roots to the service provider, whose commands outside them get
-425, and the operator can no longer change them."""
+425, and the operator can no longer change them. Server authentication
+(`mcx dm client session --require-server-auth`): the laptop server's and
+mcxd's Cred (SRVCRED from the command line, the devices file or
+dm-srv-secret) accepted, a UE's challenge answered on its new nonce, a
+wrong server secret refused by the UE with nothing applied."""
 import base64
 import hashlib
 import http.server
@@ -322,14 +326,61 @@ def e2e_offline(tmp, data):
         srv.stop()
 
 
+def srv_auth_offline(tmp, data):
+    """`mcx dm offline` authenticating itself to a UE that requires it."""
+    ue = "urn:gsma:imei:35209900-176148-8"
+    tree = os.path.join(tmp, "ue-srvauth")
+    port = free_port()
+    client(tree, "init", "--devid", ue)
+    rc, out = client(tree, "account add", "--server-id", "mcx-dm", "--addr", f"http://127.0.0.1:{port}/dm",
+                     "--user", "ue8", "--secret", "s8", "--srv-user", "laptop", "--srv-secret", "srv8",
+                     "--srv-nonce", base64.b64encode(b"n0").decode())
+    check("srvauth_client_account_with_srvcred", rc == 0, out)
+    base = [MCX, "dm", "offline", "--mcptt-id", "sip:alice@example.org", "--ue", ue, "--data", data,
+            "--listen", f"127.0.0.1:{port}", "--ue-user", "ue8", "--ue-secret", "s8", "--once",
+            "--srv-user", "laptop", "--srv-nonce", "n0"]
+
+    def run(name, secret):
+        srv = Bg(tmp, name, base + ["--srv-secret", secret])
+        try:
+            wait_port(port)
+            rc, out = client(tree, "session", "--require-server-auth", "--max-msg-size", "1048576")
+            src = srv.wait(timeout=10) if rc == 0 else None
+        finally:
+            srv.stop()
+        return rc, out, src, srv.text()
+
+    # the right SRVCRED on the nonce the UE holds: accepted at once
+    rc, out, src, log = run("srvauth-good", "srv8")
+    sent = delivered(log, ue)
+    check("srvauth_offline_require_server_auth_ok",
+          rc == 0 and src == 0 and "server authenticated" in out and
+          "accepted the server's credentials (0 challenge(s))" in log and
+          {u.split("/")[2] for u in sent} == FIVE, (rc, src, out, log[-800:]))
+    before = show(tree, "./MCPTT")
+    # a wrong server secret: the UE refuses the server, nothing is applied
+    rc, out, src, log = run("srvauth-wrong", "not-srv8")
+    check("srvauth_offline_wrong_server_secret_refused_by_ue",
+          rc != 0 and "refused (401): the UE refused the server's credentials" in log and
+          "Atomic" not in log and show(tree, "./MCPTT") == before, (rc, out, log[-800:]))
+    # the UE's challenges gave it a new SRVCRED nonce: the right server is
+    # challenged once, answers on that nonce and is accepted
+    rc, out, src, log = run("srvauth-again", "srv8")
+    check("srvauth_offline_challenge_answered_on_new_nonce",
+          rc == 0 and src == 0 and "server authenticated" in out and
+          "accepted the server's credentials (1 challenge(s))" in log, (rc, src, out, log[-800:]))
+
+
 def mcxd_role(tmp):
     """mcxd --dm yes: routes and refusals, sessions from the store, bootstrap both ways."""
-    ua, um, ub, up = ("urn:gsma:imei:35209900-176148-%d" % i for i in (1, 5, 4, 3))
+    ua, um, ub, up, us, uw = ("urn:gsma:imei:35209900-176148-%d" % i for i in (1, 5, 4, 3, 6, 9))
     devices = os.path.join(tmp, "devices")
     with open(devices, "w") as f:
         f.write("# DEVID USER SECRET [NONCE_B64|-] [MCPTT_ID]\n"
                 f"{ua} ue1 s3cret - sip:alice@example.org\n{um} ue5 pw5\n"
-                f"{ub} ue4 pw4 - sip:bob@example.org\n{up} ue3 pw3 - sip:alice@example.org\n")
+                f"{ub} ue4 pw4 - sip:bob@example.org\n{up} ue3 pw3 - sip:alice@example.org\n"
+                "# DEVID USER SECRET NONCE MCPTT_ID|- SRV_USER SRV_SECRET [SRV_NONCE_B64]\n"
+                f"{us} ue6 pw6 - - mcxd-dev devsec6 bjA=\n{uw} ue9 pw9 - - mcxd-dev other\n")
     d = Mcxd("--dm", "yes", "--dm-devices", devices, "--dm-networkid", "001010123456789",
              "--dm-srv-secret", "srvsec", "--log-level", "info").start()
     url = d.url("/dm")
@@ -387,6 +438,26 @@ def mcxd_role(tmp):
               rc == 0 and kinds == {"UEInitialConfiguration"} and list(sent.values()) ==
               ["org.3gpp.mcptt.ue-init-config/users/sip:admin@example.org/ue-init-config.xml"] and ok,
               (rc, out, sent, why))
+        # server authentication: dm-srv-secret for a device without its own SRVCRED
+        rc, out = client(tm, "session", "--require-server-auth")
+        check("mcxd_dm_require_server_auth_dm_srv_secret", rc == 0 and "server authenticated" in out, out)
+        # ... and the devices file's SRVCRED columns
+        for dev, user, pw in ((us, "ue6", "pw6"), (uw, "ue9", "pw9")):
+            tt = os.path.join(tmp, "ue-" + user)
+            client(tt, "init", "--devid", dev)
+            client(tt, "account add", "--server-id", "mcxd", "--addr", url, "--user", user, "--secret", pw,
+                   "--srv-user", "mcxd-dev", "--srv-secret", "devsec6", "--srv-nonce", "bjA=")
+        rc, out = client(os.path.join(tmp, "ue-ue6"), "session", "--require-server-auth")
+        sent = delivered(d.stderr(), us)
+        check("mcxd_dm_require_server_auth_devices_srvcred",
+              rc == 0 and "server authenticated" in out and
+              {u.split("/")[2] for u in sent} == {"UEInitialConfiguration"}, (rc, out, sent))
+        rc, out = client(os.path.join(tmp, "ue-ue9"), "session", "--require-server-auth")
+        check("mcxd_dm_wrong_server_secret_refused_by_ue",
+              rc != 0 and re.search(rf"{re.escape(uw)} session \S+ refused \(401\): the UE refused the "
+                                    r"server's credentials", d.stderr()) and
+              "no node" in show(os.path.join(tmp, "ue-ue9"), "./MCPTT"),
+              (rc, out, d.stderr()[-600:]))
         # client-initiated bootstrap: GET from mcxd, then a session with it (WBXML)
         tb = os.path.join(tmp, "ue-boot")
         client(tb, "init", "--devid", ub)
@@ -495,6 +566,7 @@ def main():
         offline(tmp, data)
         artefacts(tmp)
         e2e_offline(tmp, data)
+        srv_auth_offline(tmp, data)
         delegation(tmp, data)
         mcxd_role(tmp)
     print(f"{passed} passed, {failed} failed")

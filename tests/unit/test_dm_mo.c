@@ -1,5 +1,6 @@
 /* The MCPTT MO mapping (src/dm/mo.c, the table in mo_map.c) and the DM
  * server session engine (src/dm/server.c) driven by a scripted client. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1161,15 +1162,18 @@ static void test_role_boot_devices(struct test_ctx *t)
 
 /* One whole session between DM-CLIENT's session engine on a real tree and
  * a server (the role's HTTP entry, or a bare engine); the reply of each
- * message is fed back as the HTTP body would be. */
+ * message is fed back as the HTTP body would be. conf NULL: the default
+ * client with a 1 MiB MaxMsgSize (one Atomic for the whole plan). */
 static enum mcx_err real_session(struct dm_tree *tr, const char *account, struct dm_role *role,
-				 struct dm_server *eng, struct dm_session_stats *st, char *eb,
-				 size_t el)
+				 struct dm_server *eng, const struct dm_client_conf *conf,
+				 struct dm_session_stats *st, char *eb, size_t el)
 {
 	struct dm_client_conf cc;
 	struct dm_session *ss = NULL;
 	dm_client_conf_default(&cc);
-	cc.msg_max = 1024 * 1024;	/* one Atomic for the whole plan */
+	cc.msg_max = 1024 * 1024;
+	if (conf)
+		cc = *conf;
 	enum mcx_err e = dm_session_alloc(&ss, tr, account, &cc, 1201, NULL);
 	for (int round = 0; !e && round < 100 && dm_session_has_out(ss); round++) {
 		struct dm_out o;
@@ -1186,10 +1190,11 @@ static enum mcx_err real_session(struct dm_tree *tr, const char *account, struct
 			dm_role_http(role, "POST", "", has_tok ? tok : NULL, NULL, o.ctype, o.body,
 				     o.len, false, &a);
 		} else {
-			e = dm_server_handle(eng, o.body, o.len, false, has_tok ? tok : NULL, &a.body,
+			bool wb = !strcmp(o.ctype, DM_MIME_WBXML);
+			e = dm_server_handle(eng, o.body, o.len, wb, has_tok ? tok : NULL, &a.body,
 					     eb, el);
 			a.status = e ? 400 : 200;
-			snprintf(a.ctype, sizeof a.ctype, "%s", DM_MIME_XML);
+			snprintf(a.ctype, sizeof a.ctype, "%s", wb ? DM_MIME_WBXML : DM_MIME_XML);
 		}
 		if (!e && a.status != 200) {
 			snprintf(eb, el, "HTTP %u %.200s", a.status, a.why);
@@ -1273,7 +1278,7 @@ static void test_role_delegation_real_client(struct test_ctx *t)
 		test_fail(t, __FILE__, __LINE__, "setup: %s", eb);
 		goto out;
 	}
-	enum mcx_err e = real_session(tr, "op", op, NULL, &st, eb, sizeof eb);
+	enum mcx_err e = real_session(tr, "op", op, NULL, NULL, &st, eb, sizeof eb);
 	const struct dm_node *mc = dm_tree_find(tr, "./MCPTT");
 	const struct dm_node *upr = dm_tree_find(tr, "./MCPTT/UserProfile");
 	if (e || st.failed > st.cmds || !dm_tree_value(tr, "./DMAcc/sp/ServerID") ||
@@ -1285,7 +1290,7 @@ static void test_role_delegation_real_client(struct test_ctx *t)
 		goto out;
 	}
 	/* the service provider: its MOs land, the Get outside them is denied */
-	e = real_session(tr, "sp", NULL, eng, &st, eb, sizeof eb);
+	e = real_session(tr, "sp", NULL, eng, NULL, &st, eb, sizeof eb);
 	if (e || sp.f.reports != 1 || sp.f.rep.atomic != 200 || sp.f.rep.fail_code != 425 ||
 	    strcmp(sp.f.rep.fail_uri, "./DMAcc/op") || st.denied != 1 ||
 	    !dm_tree_value(tr, "./MCPTT/UserProfile/1/XMLForm")) {
@@ -1303,7 +1308,7 @@ static void test_role_delegation_real_client(struct test_ctx *t)
 	sp.f.docs[0] = "demo/bob-profile-0.xml";
 	so.server_id = "op";
 	CHECK_INT(t, dm_server_alloc(&eng, &so), MCX_OK);
-	e = real_session(tr, "op", NULL, eng, &st, eb, sizeof eb);
+	e = real_session(tr, "op", NULL, eng, NULL, &st, eb, sizeof eb);
 	const char *xui = dm_tree_value(tr, "./MCPTT/UserProfile/1/Common/1/MCPTTUserID/1/UriEntry");
 	if (e || sp.f.reports != 1 || sp.f.rep.ok || sp.f.rep.atomic == 200 || !st.denied || !xui ||
 	    strcmp(xui, "sip:alice@example.org"))
@@ -1313,6 +1318,281 @@ static void test_role_delegation_real_client(struct test_ctx *t)
 out:
 	dm_server_free(eng);
 	dm_role_free(op);
+	dm_tree_free(tr);
+}
+
+/* The server authenticating itself to the UE (DM 1.2 both ways), against
+ * DM-CLIENT's real session engine requiring it (--require-server-auth):
+ *   SRVCRED name/secret right, the nonce the UE holds (AAuthData): 212 at
+ *     once, the MOs land;
+ *   a server that lost that nonce (restart, stale account): the UE answers
+ *     401 + Chal and runs nothing, the server sends the same message again
+ *     on the new nonce: accepted; the next session uses the kept nonce;
+ *   a wrong server secret: the UE refuses every try, nothing of the plan
+ *     reaches its tree, the server reports the UE's 401;
+ *   no server secret at all: the UE's 407 ends the session. */
+struct sa_fix {
+	struct srv_fix f;
+	const char *srv_user, *srv_secret, *srv_nonce;
+};
+
+static enum mcx_err sa_account(void *arg, const char *devid, struct dm_srv_account *acc)
+{
+	struct sa_fix *s = arg;
+	memset(acc, 0, sizeof *acc);
+	snprintf(acc->devid, sizeof acc->devid, "%s", devid);
+	snprintf(acc->user, sizeof acc->user, "%s", "ue-1");
+	snprintf(acc->secret, sizeof acc->secret, "%s", "ue-secret");
+	snprintf(acc->srv_user, sizeof acc->srv_user, "%s", s->srv_user);
+	snprintf(acc->srv_secret, sizeof acc->srv_secret, "%s", s->srv_secret);
+	return dm_nonce_set(&acc->srv_nonce, s->srv_nonce, strlen(s->srv_nonce));
+}
+
+static enum mcx_err sa_plan(void *arg, const struct dm_srv_account *acc, struct dm_plan *p,
+			    char *eb, size_t el)
+{
+	return fix_plan(&((struct sa_fix *)arg)->f, acc, p, eb, el);
+}
+
+static void sa_done(void *arg, const struct dm_srv_report *r)
+{
+	fix_done(&((struct sa_fix *)arg)->f, r);
+}
+
+static enum mcx_err sa_tree(struct dm_tree **tr, char *eb, size_t el)
+{
+	struct dm_devinfo di = {.dev_id = "urn:gsma:imei:35209900-176148-1", .man = "mcx",
+				.mod = "test", .lang = "en"};
+	/* SRVCRED AAuthData b64("n0"): the nonce the server's Cred must use */
+	struct dm_acc_spec as = {.name = "op", .server_id = "op", .addr = "http://op.example/dm",
+				 .cl_name = "ue-1", .cl_secret = "ue-secret", .sv_name = "op-srv",
+				 .sv_secret = "srv-secret", .sv_nonce = "bjA="};
+	enum mcx_err e = dm_tree_alloc(tr, NULL);
+	if (!e)
+		e = dm_tree_init_std(*tr, &di);
+	return e ? e : dm_account_add(*tr, &as, eb, el);
+}
+
+static void test_srv_auth_real_client(struct test_ctx *t)
+{
+	struct sa_fix sa = {.f = {.docs = {"demo/alice-profile-0.xml"}, .kinds = {MO_USER_PROFILE},
+				  .ndocs = 1, .atomic = true},
+			    .srv_user = "op-srv", .srv_secret = "srv-secret", .srv_nonce = "n0"};
+	struct dm_server_opts so = {.server_id = "op", .resp_uri = "http://op.example/dm",
+				    .max_msg = 1024 * 1024, .account = sa_account, .plan = sa_plan,
+				    .done = sa_done, .arg = &sa};
+	struct dm_tree *tr = NULL;
+	struct dm_server *eng = NULL;
+	struct dm_session_stats st;
+	char eb[300] = "";
+	const char *xui = "./MCPTT/UserProfile/1/Common/1/MCPTTUserID/1/UriEntry";
+	struct dm_client_conf req;
+	dm_client_conf_default(&req);
+	req.msg_max = 1024 * 1024;
+	req.require_server_auth = true;
+	if (sa_tree(&tr, eb, sizeof eb) || dm_server_alloc(&eng, &so)) {
+		test_fail(t, __FILE__, __LINE__, "setup: %s", eb);
+		goto out;
+	}
+	/* the right SRVCRED on the nonce the UE holds: accepted at once */
+	enum mcx_err e = real_session(tr, "op", NULL, eng, &req, &st, eb, sizeof eb);
+	if (e || !st.server_authenticated || sa.f.reports != 1 || !sa.f.rep.ok ||
+	    sa.f.rep.atomic != 200 || !sa.f.rep.srv_cred || !sa.f.rep.srv_accepted ||
+	    sa.f.rep.srv_challenges != 0 || !dm_tree_value(tr, xui)) {
+		test_fail(t, __FILE__, __LINE__, "good SRVCRED: %d %s; srv auth %d, ok %d atomic %u "
+			  "cred %d accepted %d challenges %u", e, eb, st.server_authenticated,
+			  sa.f.rep.ok, sa.f.rep.atomic, sa.f.rep.srv_cred, sa.f.rep.srv_accepted,
+			  sa.f.rep.srv_challenges);
+		goto out;
+	}
+	/* a restarted server with a stale nonce: one challenge, then accepted */
+	dm_server_free(eng);
+	eng = NULL;
+	sa.srv_nonce = "stale";
+	sa.f.reports = 0;
+	sa.f.docs[0] = "demo/bob-profile-0.xml";
+	CHECK_INT(t, dm_server_alloc(&eng, &so), MCX_OK);
+	e = real_session(tr, "op", NULL, eng, &req, &st, eb, sizeof eb);
+	const char *who = dm_tree_value(tr, xui);
+	if (e || !st.server_authenticated || !sa.f.rep.ok || sa.f.rep.srv_challenges != 1 ||
+	    !sa.f.rep.srv_accepted || !who || strcmp(who, "sip:bob@example.org")) {
+		test_fail(t, __FILE__, __LINE__, "stale nonce: %d %s; srv auth %d ok %d challenges %u "
+			  "profile of %s (%s)", e, eb, st.server_authenticated, sa.f.rep.ok,
+			  sa.f.rep.srv_challenges, who ? who : "-", sa.f.rep.why);
+		goto out;
+	}
+	/* the same server again: it kept the nonce of the UE's Chal */
+	sa.f.reports = 0;
+	e = real_session(tr, "op", NULL, eng, &req, &st, eb, sizeof eb);
+	if (e || !st.server_authenticated || !sa.f.rep.ok || sa.f.rep.srv_challenges != 0) {
+		test_fail(t, __FILE__, __LINE__, "kept nonce: %d %s; challenges %u", e, eb,
+			  sa.f.rep.srv_challenges);
+		goto out;
+	}
+	/* a wrong server secret: refused, the plan (alice again) never runs */
+	dm_server_free(eng);
+	eng = NULL;
+	sa.srv_secret = "not-the-secret";
+	sa.f.reports = 0;
+	sa.f.docs[0] = "demo/alice-profile-0.xml";
+	CHECK_INT(t, dm_server_alloc(&eng, &so), MCX_OK);
+	e = real_session(tr, "op", NULL, eng, &req, &st, eb, sizeof eb);
+	who = dm_tree_value(tr, xui);
+	if (e == MCX_OK || st.server_authenticated || sa.f.reports != 1 ||
+	    sa.f.rep.refused != 401 || sa.f.rep.srv_accepted ||
+	    sa.f.rep.srv_challenges != DM_SRV_AUTH_TRIES + 1 || !strstr(sa.f.rep.why, "refused") ||
+	    !who || strcmp(who, "sip:bob@example.org") || dm_server_sessions(eng) != 0) {
+		test_fail(t, __FILE__, __LINE__, "wrong secret: %d %s; srv auth %d refused %u "
+			  "challenges %u why %s; profile of %s", e, eb, st.server_authenticated,
+			  sa.f.rep.refused, sa.f.rep.srv_challenges, sa.f.rep.why, who ? who : "-");
+		goto out;
+	}
+	/* no server secret at all: the UE wants one (407), the session ends */
+	dm_server_free(eng);
+	eng = NULL;
+	sa.srv_secret = "";
+	sa.f.reports = 0;
+	CHECK_INT(t, dm_server_alloc(&eng, &so), MCX_OK);
+	e = real_session(tr, "op", NULL, eng, &req, &st, eb, sizeof eb);
+	if (e == MCX_OK || sa.f.rep.refused != 407 || sa.f.rep.srv_cred ||
+	    !strstr(sa.f.rep.why, "no server credentials"))
+		test_fail(t, __FILE__, __LINE__, "no SRVCRED: %d %s; refused %u why %s", e, eb,
+			  sa.f.rep.refused, sa.f.rep.why);
+	/* and the same server for a UE that does not require it: served */
+	sa.f.reports = 0;
+	e = real_session(tr, "op", NULL, eng, NULL, &st, eb, sizeof eb);
+	who = dm_tree_value(tr, xui);
+	if (e || !sa.f.rep.ok || st.server_authenticated || !who ||
+	    strcmp(who, "sip:alice@example.org"))
+		test_fail(t, __FILE__, __LINE__, "not required: %d %s", e, eb);
+out:
+	dm_server_free(eng);
+	dm_tree_free(tr);
+}
+
+/* The devices file's SRVCRED columns through the role (mcxd and `mcx dm
+ * serve`): a device's own `SRV_USER SRV_SECRET SRV_NONCE_B64` (MCPTT ID
+ * "-": none) and, for a device without them, the role's srv_user/secret/
+ * nonce; each reaches the UE in its bootstrap account, and the UE, which
+ * then requires server authentication, accepts the role's sessions. A line
+ * with a server user but no secret is refused with file:line. */
+static void test_role_srvcred_devices(struct test_ctx *t)
+{
+	static const char *const ues[] = {"urn:gsma:imei:35209900-176148-1",
+					  "urn:gsma:imei:35209900-176148-2"};
+	static const char good[] = "urn:gsma:imei:35209900-176148-1 ue1 pw1 - - dev-srv dev-pw bjA=\n"
+				   "urn:gsma:imei:35209900-176148-2 ue2 pw2\n";
+	static const char bad[] = "# x\nurn:uuid:1 ue1 pw1 - - dev-srv\n";
+	static const struct {
+		const char *name, *secret, *nonce;
+	} want[] = {{"dev-srv", "dev-pw", "bjA="}, {"op", "conf-pw", "Y24="}};
+	char path[] = "/tmp/mcx-dm-devices-XXXXXX", eb[300] = "";
+	struct dm_delegate del = {.acc = "sp", .server_id = "sp", .addr = "http://sp/dm",
+				  .client_user = "u", .client_secret = "s"};
+	struct dm_role_conf c = {.server_id = "op", .url = "http://127.0.0.1/dm", .delegate = &del,
+				 .srv_secret = "conf-pw", .srv_nonce = "cn"};
+	struct dm_boot_keys k = {NULL, NULL, true};
+	struct dm_role *r = NULL;
+	struct dm_client_conf req;
+	int fd = mkstemp(path);
+	dm_client_conf_default(&req);
+	req.require_server_auth = true;
+	CHECK(t, fd >= 0);
+	CHECK(t, write(fd, good, sizeof good - 1) == (ssize_t)(sizeof good - 1));
+	close(fd);
+	CHECK_INT(t, dm_role_alloc(&r, &c, NULL, eb, sizeof eb), MCX_OK);
+	if (!r || dm_role_load_devices(r, path, eb, sizeof eb) || dm_role_devices(r) != 2) {
+		test_fail(t, __FILE__, __LINE__, "devices: %s", eb);
+		goto out;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct dm_devinfo di = {.dev_id = ues[i], .man = "mcx", .mod = "t", .lang = "en"};
+		struct dm_tree *tr = NULL;
+		struct dm_account acc = {0};
+		struct dm_session_stats st;
+		struct dm_role_answer a;
+		dm_role_answer_init(&a);
+		dm_role_http(r, "GET", "/bootstrap", NULL, ues[i], NULL, NULL, 0, false, &a);
+		enum mcx_err e = a.status == 200 ? MCX_OK : MCX_EIO;
+		if (!e)
+			e = dm_tree_alloc(&tr, NULL);
+		if (!e)
+			e = dm_tree_init_std(tr, &di);
+		if (!e)
+			e = dm_boot_apply(tr, (const uint8_t *)a.body.p, a.body.len, a.ctype, &k,
+					  DM_ORIGIN_FETCH, NULL, eb, sizeof eb);
+		if (!e)
+			e = dm_account_read(tr, "op", &acc);
+		if (e || !acc.sv_name || strcmp(acc.sv_name, want[i].name) || !acc.sv_secret ||
+		    strcmp(acc.sv_secret, want[i].secret) || !acc.sv_nonce ||
+		    strcmp(acc.sv_nonce, want[i].nonce))
+			test_fail(t, __FILE__, __LINE__, "device %zu bootstrap: %d %s; SRVCRED %s %s %s",
+				  i, e, eb, acc.sv_name ? acc.sv_name : "-",
+				  acc.sv_secret ? acc.sv_secret : "-", acc.sv_nonce ? acc.sv_nonce : "-");
+		else if ((e = real_session(tr, "op", r, NULL, &req, &st, eb, sizeof eb)) ||
+			 !st.server_authenticated || !dm_tree_value(tr, "./DMAcc/sp/ServerID"))
+			test_fail(t, __FILE__, __LINE__, "device %zu session: %d %s; server auth %d", i,
+				  e, eb, st.server_authenticated);
+		dm_account_clear(&acc);
+		dm_tree_free(tr);
+		dm_role_answer_free(&a);
+	}
+	dm_role_free(r);
+	r = NULL;
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(t, fd >= 0);
+	CHECK(t, write(fd, bad, sizeof bad - 1) == (ssize_t)(sizeof bad - 1));
+	close(fd);
+	CHECK_INT(t, dm_role_alloc(&r, &c, NULL, eb, sizeof eb), MCX_OK);
+	if (r) {
+		CHECK_INT(t, dm_role_load_devices(r, path, eb, sizeof eb), MCX_EINVAL);
+		CHECK(t, strstr(eb, ":2: want DEVID") != NULL);
+	}
+out:
+	unlink(path);
+	dm_role_free(r);
+}
+
+/* A real client with a 3000-byte MaxMsgSize over WBXML, requiring server
+ * authentication: both sides split their packages (the server its Gets and
+ * commands, the client its Statuses and Results), the server's Cred rides
+ * on the split messages, and the server asks for the rest of a split
+ * client package (Alert 1222) before sending more of its own. */
+static void test_srv_small_maxmsg_real_client(struct test_ctx *t)
+{
+	struct sa_fix sa = {.f = {.docs = {"demo/ue-init-config.xml", "demo/group-fire.xml",
+					   "demo/alice-profile-0.xml", "demo/service-config.xml"},
+				  .kinds = {MO_UE_INIT_CONFIG, MO_GROUP_CONFIG, MO_USER_PROFILE,
+					    MO_SERVICE_CONFIG},
+				  .ndocs = 4, .atomic = true},
+			    .srv_user = "op-srv", .srv_secret = "srv-secret", .srv_nonce = "n0"};
+	struct dm_server_opts so = {.server_id = "op", .resp_uri = "http://op.example/dm",
+				    .account = sa_account, .plan = sa_plan, .done = sa_done,
+				    .arg = &sa};
+	struct dm_tree *tr = NULL;
+	struct dm_server *eng = NULL;
+	struct dm_session_stats st;
+	struct dm_client_conf cc;
+	char eb[300] = "";
+	dm_client_conf_default(&cc);
+	cc.msg_max = 3000;
+	cc.wbxml = true;
+	cc.require_server_auth = true;
+	if (sa_tree(&tr, eb, sizeof eb) || dm_server_alloc(&eng, &so)) {
+		test_fail(t, __FILE__, __LINE__, "setup: %s", eb);
+		goto out;
+	}
+	enum mcx_err e = real_session(tr, "op", NULL, eng, &cc, &st, eb, sizeof eb);
+	if (e || !st.server_authenticated || sa.f.reports != 1 || !sa.f.rep.ok ||
+	    sa.f.rep.messages < 5 || !sa.f.rep.srv_accepted ||
+	    !dm_tree_value(tr, "./MCPTT/GroupConfiguration/1/XMLForm") ||
+	    !dm_tree_value(tr, "./MCPTT/UserProfile/1/XMLForm"))
+		test_fail(t, __FILE__, __LINE__, "session: %d %s; srv auth %d reports %d ok %d msgs %zu "
+			  "why %s fail %u %s", e, eb, st.server_authenticated, sa.f.reports,
+			  sa.f.rep.ok, sa.f.rep.messages, sa.f.rep.why, sa.f.rep.fail_code,
+			  sa.f.rep.fail_uri);
+out:
+	dm_server_free(eng);
 	dm_tree_free(tr);
 }
 
@@ -1331,5 +1611,8 @@ const struct test tests_dm_mo[] = {
 	{"dm_mo_role_http", test_role_http, false},
 	{"dm_mo_role_boot_devices", test_role_boot_devices, false},
 	{"dm_mo_role_delegation_real_client", test_role_delegation_real_client, false},
+	{"dm_mo_srv_auth_real_client", test_srv_auth_real_client, false},
+	{"dm_mo_role_srvcred_devices", test_role_srvcred_devices, false},
+	{"dm_mo_srv_small_maxmsg_real_client", test_srv_small_maxmsg_real_client, false},
 	{NULL, NULL, false},
 };
