@@ -499,17 +499,6 @@ static int local_addr(struct cmc_sip *s, const struct sa *dst, struct sa *laddr)
 	return err;
 }
 
-static void re_log(int level, const char *p, size_t len, void *arg)
-{
-	(void)arg;
-	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
-		len--;
-	if (level <= DBG_WARNING)
-		log_warn("libre: %.*s", (int)len, p);
-	else
-		log_debug("libre: %.*s", (int)len, p);
-}
-
 static void trace(bool tx, enum sip_transp tp, const struct sa *src, const struct sa *dst,
 		  const uint8_t *pkt, size_t len, void *arg)
 {
@@ -601,7 +590,7 @@ enum mcx_err cmc_sip_run(struct mcx_cmc *c, bool stop_on_signal)
 		return MCX_EIO;
 	}
 	dbg_init(DBG_INFO, DBG_NONE);
-	dbg_handler_set(re_log, NULL);
+	dbg_handler_set(sip_re_log, NULL);
 	err = setup(&s);
 	if (!err) {
 		c->sip = &s;

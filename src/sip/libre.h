@@ -1,5 +1,5 @@
 /* The one place libre (Debian libre-dev 1.1.0, <re.h>) is included. Only the
- * glue files (server.c, subscription.c) include this; they never include
+ * glue files (server.c, subscription.c, libre.c, and the CMC's sub.c) include this; they never include
  * core/pl.h, because libre defines its own struct pl and pl_u64(): the
  * sans-I/O files (body, subscribe, scope, ...) take plain pointers and
  * lengths at their boundary for that reason. libre's headers compile clean
@@ -30,5 +30,9 @@
 #include <re_dbg.h>
 #undef min
 #undef max
+
+/* libre's diagnostics into our log (dbg_handler_set(sip_re_log, NULL)):
+ * warnings and worse as warnings, the rest at debug level. */
+void sip_re_log(int level, const char *p, size_t len, void *arg);
 
 #endif

@@ -314,17 +314,6 @@ static void wake(void *arg)
 
 /* ---- the thread ---- */
 
-/* libre's own diagnostics go to our log, not to stderr. */
-static void re_log(int level, const char *p, size_t len, void *arg)
-{
-	(void)arg;
-	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
-		len--;
-	if (level <= DBG_WARNING)
-		log_warn("libre: %.*s", (int)len, p);
-	else
-		log_debug("libre: %.*s", (int)len, p);
-}
 
 /* A whole PEM file, NUL-terminated, in *out (mem_deref it); 1 MiB at most. */
 static int pem_read(const char *path, struct mbuf **out)
@@ -436,7 +425,7 @@ static int setup(struct sip_server *s)
 		return err;
 	}
 	dbg_init(DBG_INFO, DBG_NONE);
-	dbg_handler_set(re_log, NULL);
+	dbg_handler_set(sip_re_log, NULL); /* not stderr */
 	/* libre polls fds by number (fd < maxfds): room for the descriptors the
 	 * whole process may hold (HTTP connections, the store), up to FD_MAX */
 	(void)fd_setsize(getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < 1024 ? 1024

@@ -824,10 +824,11 @@ static enum mcx_err sq_meta_get(void *be, const char *key, char **valp, size_t *
 	return err;
 }
 
-static enum mcx_err sq_meta_put(void *be, const char *key, const void *val, size_t len)
+/* One write of (key, blob) with the prepared statement w. */
+static enum mcx_err put_blob(struct sq *b, enum wstmt w, const char *key, const void *val,
+			     size_t len, const char *bind_what, const char *put_what)
 {
-	struct sq *b = be;
-	sqlite3_stmt *s = b->ws[W_META_PUT];
+	sqlite3_stmt *s = b->ws[w];
 	enum mcx_err err;
 	int r;
 
@@ -835,31 +836,23 @@ static enum mcx_err sq_meta_put(void *be, const char *key, const void *val, size
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	r = sqlite3_bind_blob64(s, 2, len ? val : "", len, SQLITE_STATIC);
 	if (r != SQLITE_OK)
-		err = db_fail(b, b->w, r, "bind meta");
+		err = db_fail(b, b->w, r, bind_what);
 	else
-		err = run(b, b->w, s, "put meta");
+		err = run(b, b->w, s, put_what);
 	pthread_mutex_unlock(&b->wlock);
 	return err;
+}
+
+static enum mcx_err sq_meta_put(void *be, const char *key, const void *val, size_t len)
+{
+	return put_blob(be, W_META_PUT, key, val, len, "bind meta", "put meta");
 }
 
 /* ---- subscriptions ---- */
 
 static enum mcx_err sq_sub_put(void *be, const char *id, const void *data, size_t len)
 {
-	struct sq *b = be;
-	sqlite3_stmt *s = b->ws[W_SUB_PUT];
-	enum mcx_err err;
-	int r;
-
-	pthread_mutex_lock(&b->wlock);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	r = sqlite3_bind_blob64(s, 2, len ? data : "", len, SQLITE_STATIC);
-	if (r != SQLITE_OK)
-		err = db_fail(b, b->w, r, "bind subscription");
-	else
-		err = run(b, b->w, s, "put subscription");
-	pthread_mutex_unlock(&b->wlock);
-	return err;
+	return put_blob(be, W_SUB_PUT, id, data, len, "bind subscription", "put subscription");
 }
 
 /* Runs a one-row write on id; MCX_ENOENT when it touched no row. */

@@ -30,7 +30,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from mcxd import Mcxd, BIN  # noqa: E402
+from mcxd import Mcxd, BIN, free_udp_tcp_port  # noqa: E402
 
 MCX = os.path.join(BIN, "mcx")
 UE = "urn:uuid:7c1e3f60-1a2b-4c3d-8e9f-0a1b2c3d4e01"
@@ -53,23 +53,6 @@ def check(name, cond, detail=""):
         failed += 1
         print("FAIL -", name, "—", " ".join(str(detail).split())[:700])
     return cond
-
-
-def free_udp_tcp_port():
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket()
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise RuntimeError("no free port")
 
 
 def xcap(d, method, sel, body=None, ctype=None, headers=None):

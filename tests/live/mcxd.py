@@ -18,6 +18,24 @@ def free_port():
     return port
 
 
+def free_udp_tcp_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (mcxd listens on both)."""
+    for _ in range(50):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t = socket.socket()
+        try:
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+    raise RuntimeError("no free port")
+
+
 class Mcxd:
     """One daemon with its own data directory; stop() checks a clean exit."""
 

@@ -11,7 +11,6 @@ access token that expires ends the subscription with reason=deactivated."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
-from mcxd import Mcxd, BIN  # noqa: E402
+from mcxd import Mcxd, BIN, free_udp_tcp_port  # noqa: E402
 
 MCX = os.path.join(BIN, "mcx")
 SCEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sip")
@@ -42,24 +41,6 @@ def check(name, cond, detail=""):
     else:
         failed += 1
         print("not ok", name, "—", str(detail)[:600])
-
-
-def free_udp_tcp_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (mcxd listens on both)."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket()
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise RuntimeError("no free port")
 
 
 def mcx(*args):
