@@ -267,7 +267,9 @@ static struct sip_sub *sub_find_dialog(struct sip_notifier *n, const struct pl *
  * branch (our response listener, after libre's transactions). No Timer K:
  * a retransmitted final answer finds no transaction and is dropped. One
  * libre timer ticks for all of them (SUB_RTX_TICK_MS), so a burst adds
- * nothing to libre's list. TCP, TLS and host names still go through libre's
+ * nothing to libre's list. A NOTIFY left unanswered for T1 stops counting
+ * against sip-max-inflight (it is retransmitted all the same): unreachable
+ * subscribers must not hold up the others. TCP, TLS and host names still go through libre's
  * transactions. */
 
 /* Is hop UDP to an IP address? dst gets it. */
@@ -304,6 +306,10 @@ static void on_rtx_tick(void *arg)
 			notify_udp_clear(s);
 			answered(s, ETIMEDOUT, NULL);
 		} else if (now >= s->udp_due) { /* Timer E */
+			/* unanswered after T1: a phone that is off would hold its room
+			 * for 32 s while the answering ones wait; it goes on being
+			 * retransmitted outside the window */
+			landed(s);
 			s->udp->pos = 0;
 			(void)sip_send(n->sip, NULL, SIP_TRANSP_UDP, &s->udp_dst, s->udp);
 			s->udp_next = s->udp_next * 2 < SIP_T2 ? s->udp_next * 2 : SIP_T2;

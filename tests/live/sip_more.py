@@ -15,6 +15,8 @@ after 6 s of quiet):
   not, an attribute's removal gives exists="0";
 - NOTIFY over UDP is a client transaction of its own: unanswered, the same
   bytes come again after T1; answered, no more; the next has a higher CSeq;
+- with sip-max-inflight 2, twenty subscribers that stopped answering do not
+  hold up a live one (an unanswered NOTIFY leaves the window after T1);
 - SIP over TLS (sip-tls-listen): a UE on a TLS connection, verifying the
   configured certificate, subscribes and gets its NOTIFYs on it, with a
   sips: Contact and with a Contact that names no transport."""
@@ -366,6 +368,81 @@ def udp_retransmission(d, sport, token):
         u.close()
 
 
+class UdpUe:
+    """Subscribers on one UDP socket, by hand: SUBSCRIBE with a token body,
+    answer NOTIFYs with 200."""
+
+    def __init__(self, sport, token):
+        self.u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.u.bind(("127.0.0.1", 0))
+        self.lport = self.u.getsockname()[1]
+        self.sport, self.token = sport, token
+
+    def subscribe(self, tag):
+        body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
+                '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params>'
+                '<mcptt-access-token type="Normal"><mcpttString>%s</mcpttString>'
+                '</mcptt-access-token></mcptt-Params></mcpttinfo>\r\n--b1\r\n'
+                'Content-Type: application/resource-lists+xml\r\n\r\n'
+                '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
+                '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' %
+                (self.token, ALICE_P0))
+        msg = ("SUBSCRIBE sip:cms@127.0.0.1:%d SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-%s;rport\r\n"
+               "From: <sip:alice@example.org>;tag=%s\r\nTo: <sip:cms@127.0.0.1:%d>\r\n"
+               "Call-ID: call-%s\r\nCSeq: 1 SUBSCRIBE\r\n"
+               "Contact: <sip:alice@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
+               "Event: xcap-diff\r\nExpires: 300\r\n"
+               "Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: %d\r\n\r\n%s" %
+               (self.sport, self.lport, tag, tag, self.sport, tag, self.lport, len(body), body))
+        self.u.sendto(msg.encode(), ("127.0.0.1", self.sport))
+
+    def serve(self, want, timeout):
+        """Answer NOTIFYs until want have come (or timeout): their bodies."""
+        got = []
+        deadline = time.time() + timeout
+        while len(got) < want and time.time() < deadline:
+            self.u.settimeout(max(0.05, deadline - time.time()))
+            try:
+                data, src = self.u.recvfrom(65536)
+            except socket.timeout:
+                break
+            head, _, b = data.decode().partition("\r\n\r\n")
+            lines = head.split("\r\n")
+            if not lines[0].startswith("NOTIFY"):
+                continue
+            h = {}
+            for ln in lines[1:]:
+                k, _, v = ln.partition(":")
+                h.setdefault(k.strip().lower(), v.strip())
+            self.u.sendto(("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\n"
+                           "Call-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n" %
+                           (h["via"], h["from"], h["to"], h["call-id"], h["cseq"])).encode(), src)
+            got.append(b)
+        return got
+
+
+def dead_subscribers(d, sport, token):
+    """sip-max-inflight 2 and 20 subscribers that stopped answering (their
+    phones are off), subscribed before a live one: the live one still gets
+    the change within seconds, not after the dead ones' 32 s timeouts."""
+    dead, live = UdpUe(sport, token), UdpUe(sport, token)
+    for i in range(20):
+        dead.subscribe("dead%d" % i)
+    got = dead.serve(20, 20)
+    check("dead_subscribed_and_initial_notifies", len(got) == 20, len(got))
+    dead.u.close()
+    live.subscribe("live")
+    check("live_subscribed", len(live.serve(1, 10)) == 1)
+    t0 = time.time()
+    _, etag, _ = put_name(d, "while-others-sleep")
+    got = live.serve(1, 20)
+    took = time.time() - t0
+    check("live_notified_despite_dead_ones", got and documents(got[0])[1].get(
+        ALICE_P0, (0, 0))[1] == etag and took < 10, (took, got[:1]))
+    live.u.close()
+
+
 def main():
     if not shutil.which("sipp"):
         print("sipp is not installed (Debian package sip-tester)")
@@ -387,6 +464,7 @@ def main():
     for label, extra, tests in (
             ("a", ["--sip-poll-ms", "200"], (foreign_writer, elements, "udp")),
             ("b", ["--sip-notify-interval", "1500", "--sip-max-patch", "400"], (window,)),
+            ("d", ["--sip-max-inflight", "2"], ("dead",)),
             ("c", ["--sip-transports", "udp", "--sip-tls-listen", "127.0.0.1:TPORT",
                    "--sip-tls-cert", cert, "--sip-tls-key", keyf], ("tls",))):
         sport = free_udp_tcp_port()
@@ -400,6 +478,8 @@ def main():
             for t in tests:
                 if t == "udp":
                     udp_retransmission(d, sport, token)
+                elif t == "dead":
+                    dead_subscribers(d, sport, token)
                 elif t == "tls":
                     tls(d, tport, token, cert, "sips:alice@127.0.0.1:%d", "sips")
                     tls(d, tport, token, cert, "sip:alice@127.0.0.1:%d", "no_transport")
