@@ -381,6 +381,7 @@ static int start_sip(struct mcx_config *cfg, struct xcap_handler *h, struct mcx_
 		return -1;
 	}
 	sc.max_inflight = (unsigned)c->max_inflight;
+	sc.max_unanswered = (unsigned)c->max_unanswered;
 	sc.notify_interval_ms = (uint32_t)c->notify_interval_ms;
 	sc.max_patch = c->max_patch;
 	sc.poll_ms = (uint32_t)c->poll_ms;

@@ -165,6 +165,9 @@ static const struct conf_def sip_defs[] = {
 	{ "sip-max-inflight", CONF_INT, P(max_inflight), "256", 1, 100000,
 	  "NOTIFYs awaiting their answer at once, over all subscriptions; a change for many "
 	  "subscriptions goes out as answers come back" },
+	{ "sip-max-unanswered", CONF_INT, P(max_unanswered), "4096", 0, 1000000,
+	  "UDP NOTIFYs still unanswered after T1 that stop counting against sip-max-inflight "
+	  "(still retransmitted), so subscribers that are off do not hold up the others" },
 	{ "sip-notify-interval", CONF_INT, P(notify_interval_ms), "0", 0, 3600000,
 	  "aggregation window, milliseconds: shortest time between two NOTIFYs of one "
 	  "subscription; changes meanwhile are folded into the next one (0: send at once)" },

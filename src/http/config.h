@@ -67,6 +67,7 @@ struct sip_conf_src {
 	char *tls_listen;             /* SIP over TLS ("" = none) */
 	char *tls_cert, *tls_key;     /* "" = the HTTP ones */
 	long long max_inflight;       /* NOTIFYs in flight, all subscriptions */
+	long long max_unanswered;     /* of which unanswered after T1, out of the window */
 	long long notify_interval_ms; /* aggregation window */
 	size_t max_patch;             /* patch bytes in one NOTIFY document */
 	long long poll_ms;            /* other processes' changes */

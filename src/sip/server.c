@@ -528,6 +528,7 @@ static void policy_init(struct sip_server *s, struct xcap_handler *h, struct mcx
 	s->n.interval_ms = c->notify_interval_ms;
 	s->n.max_patch = c->max_patch;
 	s->n.max_inflight = c->max_inflight;
+	s->n.max_unanswered = c->max_unanswered;
 	list_init(&s->n.subs);
 }
 

@@ -33,6 +33,7 @@ struct sip_server_conf {
 	size_t max_patch;	     /* bytes of one document's patch; 0 = etags only */
 	uint32_t poll_ms;	     /* read other processes' changes; 0 = never */
 	unsigned max_inflight;	     /* NOTIFYs awaiting their answer, all subscriptions */
+	unsigned max_unanswered;     /* UDP NOTIFYs unanswered after T1, out of that window */
 	uint32_t admin_poll_ms;	     /* look for subscriptions marked to end; 0 = never */
 };
 

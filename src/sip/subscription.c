@@ -55,6 +55,7 @@ struct sip_sub {
 	bool final_state;   /* the final NOTIFY carries the full state */
 	bool final_built;   /* the NOTIFY in flight is the final one */
 	bool flying;	    /* counted in n->inflight */
+	bool unanswered;    /* its UDP NOTIFY left the window unanswered (n->unanswered) */
 	bool queued;	    /* in n->waiting */
 	/* A NOTIFY over UDP is our own client transaction (udp_*): */
 	struct mbuf *udp;   /* the request as sent; NULL when none is out */
@@ -268,8 +269,9 @@ static struct sip_sub *sub_find_dialog(struct sip_notifier *n, const struct pl *
  * a retransmitted final answer finds no transaction and is dropped. One
  * libre timer ticks for all of them (SUB_RTX_TICK_MS), so a burst adds
  * nothing to libre's list. A NOTIFY left unanswered for T1 stops counting
- * against sip-max-inflight (it is retransmitted all the same): unreachable
- * subscribers must not hold up the others. TCP, TLS and host names still go through libre's
+ * against sip-max-inflight (it is retransmitted all the same), up to
+ * sip-max-unanswered of them: unreachable subscribers must not hold up the
+ * others. TCP, TLS and host names still go through libre's
  * transactions. */
 
 /* Is hop UDP to an IP address? dst gets it. */
@@ -289,6 +291,10 @@ static void notify_udp_clear(struct sip_sub *s)
 	if (s->udp)
 		list_unlink(&s->ule);
 	s->udp = mem_deref(s->udp);
+	if (s->unanswered) {
+		s->unanswered = false;
+		s->n->unanswered--;
+	}
 }
 
 /* Every tick while UDP NOTIFYs are out: Timers E and F of each. */
@@ -308,8 +314,14 @@ static void on_rtx_tick(void *arg)
 		} else if (now >= s->udp_due) { /* Timer E */
 			/* unanswered after T1: a phone that is off would hold its room
 			 * for 32 s while the answering ones wait; it goes on being
-			 * retransmitted outside the window */
-			landed(s);
+			 * retransmitted outside the window, up to max_unanswered of
+			 * them (past that the window holds, so an overloaded socket
+			 * that drops our answers does not turn into a storm) */
+			if (s->flying && n->unanswered < n->max_unanswered) {
+				s->unanswered = true;
+				n->unanswered++;
+				landed(s);
+			}
 			s->udp->pos = 0;
 			(void)sip_send(n->sip, NULL, SIP_TRANSP_UDP, &s->udp_dst, s->udp);
 			s->udp_next = s->udp_next * 2 < SIP_T2 ? s->udp_next * 2 : SIP_T2;

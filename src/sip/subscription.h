@@ -30,6 +30,7 @@ struct sip_notifier {
 	 * change that concerns many subscriptions goes out as their answers come
 	 * back, so the event loop keeps reading the socket meanwhile. */
 	unsigned inflight, max_inflight;
+	unsigned unanswered, max_unanswered; /* UDP NOTIFYs out of the window after T1 */
 	struct list waiting; /* subscriptions with a NOTIFY due, waiting for room */
 	struct hash *by_callid; /* in-dialog requests find their subscription */
 	struct sip_lsnr *udp_lsnr; /* answers to our UDP NOTIFYs */

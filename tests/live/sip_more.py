@@ -15,8 +15,9 @@ after 6 s of quiet):
   not, an attribute's removal gives exists="0";
 - NOTIFY over UDP is a client transaction of its own: unanswered, the same
   bytes come again after T1; answered, no more; the next has a higher CSeq;
-- with sip-max-inflight 2, twenty subscribers that stopped answering do not
-  hold up a live one (an unanswered NOTIFY leaves the window after T1);
+- with sip-max-inflight 2 (and sip-max-unanswered 32), twenty subscribers that
+  stopped answering do not hold up a live one (an unanswered NOTIFY leaves
+  the window after T1);
 - SIP over TLS (sip-tls-listen): a UE on a TLS connection, verifying the
   configured certificate, subscribes and gets its NOTIFYs on it, with a
   sips: Contact and with a Contact that names no transport."""
@@ -464,7 +465,7 @@ def main():
     for label, extra, tests in (
             ("a", ["--sip-poll-ms", "200"], (foreign_writer, elements, "udp")),
             ("b", ["--sip-notify-interval", "1500", "--sip-max-patch", "400"], (window,)),
-            ("d", ["--sip-max-inflight", "2"], ("dead",)),
+            ("d", ["--sip-max-inflight", "2", "--sip-max-unanswered", "32"], ("dead",)),
             ("c", ["--sip-transports", "udp", "--sip-tls-listen", "127.0.0.1:TPORT",
                    "--sip-tls-cert", cert, "--sip-tls-key", keyf], ("tls",))):
         sport = free_udp_tcp_port()
