@@ -21,5 +21,6 @@
 #define SUB_SWEEP_MS 1000		       /* subscriptions' ends are checked this often */
 #define SUB_HASH_BUCKETS 16384		       /* Call-ID index of the subscriptions */
 #define SUB_RTX_TICK_MS 50		       /* UDP NOTIFY retransmissions are checked this often */
+#define SIP_UDP_RCVBUF (8 * 1024 * 1024)       /* receive buffer asked for the SIP UDP socket */
 
 #endif

@@ -386,6 +386,32 @@ static int add_tls(struct sip_server *s)
 	return err;
 }
 
+/* A large receive buffer for our UDP socket: a fan-out's answers come back
+ * while the thread is busy sending, and the kernel's default (~208 KiB,
+ * ~150 datagrams) drops them, which costs retransmissions. libre does not
+ * expose the socket: it is found by its address. SO_RCVBUFFORCE needs
+ * CAP_NET_ADMIN; without it SO_RCVBUF is capped by net.core.rmem_max. */
+static void udp_rcvbuf(const struct sa *laddr)
+{
+	int fd, size = SIP_UDP_RCVBUF, type;
+	struct sa a;
+	socklen_t len;
+
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_DGRAM)
+			continue;
+		sa_init(&a, AF_UNSPEC);
+		a.len = sizeof(a.u);
+		if (getsockname(fd, &a.u.sa, &a.len) || !sa_cmp(&a, laddr, SA_ALL))
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) &&
+		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+			log_debug("cannot enlarge the SIP UDP receive buffer: %s", strerror(errno));
+		return;
+	}
+}
+
 static int add_transports(struct sip_server *s)
 {
 	struct sa laddr;
@@ -401,6 +427,7 @@ static int add_transports(struct sip_server *s)
 		err = sip_transp_add(s->n.sip, SIP_TRANSP_UDP, &laddr);
 		if (err)
 			goto fail;
+		udp_rcvbuf(&laddr);
 	}
 	if (strstr(s->conf.transports, "tcp")) {
 		err = sip_transp_add(s->n.sip, SIP_TRANSP_TCP, &laddr);

@@ -302,6 +302,9 @@ static void on_rtx_tick(void *arg)
 {
 	struct sip_notifier *n = arg;
 	uint64_t now = tmr_jiffies();
+	/* releases per tick: a trickle, so a burst whose answers we dropped
+	 * ourselves does not send a second burst at once */
+	unsigned budget = n->max_inflight / 8 ? n->max_inflight / 8 : 1;
 	struct le *le;
 
 	for (le = list_head(&n->udp_out); le;) {
@@ -317,7 +320,8 @@ static void on_rtx_tick(void *arg)
 			 * retransmitted outside the window, up to max_unanswered of
 			 * them (past that the window holds, so an overloaded socket
 			 * that drops our answers does not turn into a storm) */
-			if (s->flying && n->unanswered < n->max_unanswered) {
+			if (s->flying && n->unanswered < n->max_unanswered && budget) {
+				budget--;
 				s->unanswered = true;
 				n->unanswered++;
 				landed(s);
