@@ -10,6 +10,7 @@
 #include "cmd/mcx.h"
 #include "mcx/cmc.h"
 #include "core/buf.h"
+#include "core/mem.h"
 #include "core/log.h"
 
 static void usage(FILE *f)
@@ -118,22 +119,12 @@ static void on_event(const struct mcx_cmc_event *ev, void *arg)
 static char *read_file(const char *path, size_t *len)
 {
 	struct mcx_buf b;
-	FILE *f = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
 
-	if (!f)
-		return NULL;
 	buf_init(&b, 1u << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(&b, chunk, n)) {
-			buf_reset(&b);
-			fclose(f);
-			return NULL;
-		}
-	fclose(f);
-	if (!b.p && buf_add(&b, "", 0))
+	if (buf_add_file(&b, path) || buf_add(&b, "", 0)) {
+		buf_reset(&b);
 		return NULL;
+	}
 	return buf_take(&b, len);
 }
 
@@ -266,7 +257,7 @@ int cmd_cmc(struct mcx_ctx *x, int argc, char **argv)
 	     !conf.refresh_token)) {
 		if (mcx_read_password(o.pw, pw, sizeof(pw))) {
 			fprintf(stderr, "mcx cmc: no password (--password, $MCX_PASSWORD or stdin)\n");
-			free(init);
+			mcx_free(init);
 			return 1;
 		}
 		conf.password = pw;
@@ -279,7 +270,7 @@ int cmd_cmc(struct mcx_ctx *x, int argc, char **argv)
 	conf.arg = &o;
 	err = mcx_cmc_alloc(&c, &conf, eb, sizeof(eb));
 	memset(pw, 0, sizeof(pw));
-	free(init);
+	mcx_free(init);
 	if (err) {
 		fprintf(stderr, "mcx cmc: %s\n", eb);
 		return 1;

@@ -136,19 +136,10 @@ static int parse_opts(int argc, char **argv, struct dmopt *o)
 
 static char *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
 	struct mcx_buf b;
+
 	buf_init(&b, 64 * 1024 * 1024);
-	char tmp[8192];
-	size_t n;
-	bool bad = false;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		if (buf_add(&b, tmp, n))
-			bad = true;
-	fclose(f);
-	if (bad) {
+	if (buf_add_file(&b, path) || buf_add(&b, "", 0)) {
 		buf_reset(&b);
 		return NULL;
 	}

@@ -157,27 +157,17 @@ static int save(struct dm_tree *t, const char *dir)
 
 static int read_all(const char *path, size_t max, struct mcx_buf *b)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char chunk[8192];
-	size_t n;
-	int rc = 0;
+	enum mcx_err err;
 
 	buf_init(b, max);
-	if (!f) {
-		fprintf(stderr, "mcx dm client: cannot open %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n)) {
-			fprintf(stderr, "mcx dm client: %s is over %zu bytes\n", path, max);
-			rc = 1;
-			break;
-		}
-	if (f != stdin)
-		fclose(f);
-	if (rc)
+	err = buf_add_file(b, path);
+	if (err == MCX_ELIMIT)
+		fprintf(stderr, "mcx dm client: %s is over %zu bytes\n", path, max);
+	else if (err)
+		fprintf(stderr, "mcx dm client: cannot read %s: %s\n", path, strerror(errno));
+	if (err)
 		buf_reset(b);
-	return rc;
+	return err ? 1 : 0;
 }
 
 static struct dm_boot_keys keys_of(const struct copt *o)

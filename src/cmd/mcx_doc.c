@@ -34,25 +34,13 @@ static void usage(FILE *f)
 
 static int read_all(const char *file, struct mcx_buf *b)
 {
-	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
-	char chunk[8192];
-	size_t n;
+	enum mcx_err err = buf_add_file(b, file);
 
-	if (!f) {
-		fprintf(stderr, "mcx: cannot open %s\n", file);
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(b, chunk, n)) {
-			fprintf(stderr, "mcx: %s is larger than max-document-size\n", file);
-			if (f != stdin)
-				fclose(f);
-			return -1;
-		}
-	}
-	if (f != stdin)
-		fclose(f);
-	return 0;
+	if (err == MCX_ELIMIT)
+		fprintf(stderr, "mcx: %s is larger than max-document-size\n", file);
+	else if (err)
+		fprintf(stderr, "mcx: cannot read %s\n", file);
+	return err ? -1 : 0;
 }
 
 /* Media type for a PUT from the shape of the path. */

@@ -169,19 +169,7 @@ static int run_editor(const char *file)
 
 static int read_back(const char *file, struct mcx_buf *b)
 {
-	FILE *f = fopen(file, "rb");
-	char chunk[8192];
-	size_t n;
-
-	if (!f)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n)) {
-			fclose(f);
-			return -1;
-		}
-	fclose(f);
-	return 0;
+	return buf_add_file(b, file) ? -1 : 0;
 }
 
 int mcx_doc_edit(struct mcx_ctx *x, const char *path)

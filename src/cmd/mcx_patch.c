@@ -32,20 +32,10 @@ static void usage(FILE *f)
 
 static enum mcx_err slurp(const char *path, struct mcx_buf *b)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char chunk[8192];
-	enum mcx_err err = MCX_OK;
-	size_t n;
+	enum mcx_err err;
 
-	if (!f)
-		return MCX_ENOENT;
 	buf_init(b, PATCH_CLI_MAX);
-	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		err = buf_add(b, chunk, n);
-	if (!err && ferror(f))
-		err = MCX_EIO;
-	if (f != stdin)
-		fclose(f);
+	err = buf_add_file(b, path);
 	if (err)
 		buf_reset(b);
 	return err;

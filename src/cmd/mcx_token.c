@@ -13,6 +13,7 @@
 
 #include "cmd/mcx.h"
 #include "core/buf.h"
+#include "core/mem.h"
 #include "http/jwt.h"
 
 static void usage(FILE *f)
@@ -41,18 +42,13 @@ static const char *opt(int argc, char **argv, const char *name, const char *def)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	struct mcx_buf b;
-	char chunk[4096];
-	size_t n;
 
-	if (!f)
-		return NULL;
 	buf_init(&b, 1 << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(&b, chunk, n))
-			break;
-	fclose(f);
+	if (buf_add_file(&b, path) || buf_add(&b, "", 0)) {
+		buf_reset(&b);
+		return NULL;
+	}
 	return buf_take(&b, len);
 }
 
@@ -99,7 +95,7 @@ static struct jwt_key *load_key(const char *path, const char *kid)
 		fprintf(stderr, "mcx: %s: %s\n", path, pem ? eb : "cannot read");
 		k = NULL;
 	}
-	free(pem);
+	mcx_free(pem);
 	return k;
 }
 

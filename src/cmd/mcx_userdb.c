@@ -143,21 +143,17 @@ int cmd_userdb(struct mcx_ctx *x, int argc, char **argv)
 	if (!strcmp(sub, "update") && argc >= 4) {
 		struct xcap_response rs;
 		struct mcx_buf b;
-		FILE *f = strcmp(argv[3], "-") ? fopen(argv[3], "rb") : stdin;
-		char chunk[8192];
-		size_t n;
+		enum mcx_err err;
 		int rc;
 
-		if (!f) {
-			fprintf(stderr, "mcx: cannot open %s\n", argv[3]);
+		buf_init(&b, x->cfg.xcap.max_document_size);
+		err = buf_add_file(&b, argv[3]);
+		if (err) {
+			fprintf(stderr, "mcx: %s: %s\n", argv[3],
+				err == MCX_ELIMIT ? "larger than max-document-size" : "cannot read it");
+			buf_reset(&b);
 			return 1;
 		}
-		buf_init(&b, x->cfg.xcap.max_document_size);
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			if (buf_add(&b, chunk, n))
-				break;
-		if (f != stdin)
-			fclose(f);
 		xcap_response_init(&rs);
 		userdb_update(&x->h, argv[2], b.p ? b.p : "", b.len, "mcx userdb", &rs);
 		rc = rs.status == 200 || rs.status == 201 ? 0 : 1;

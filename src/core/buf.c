@@ -135,3 +135,25 @@ char *buf_take(struct mcx_buf *b, size_t *len)
 	b->len = b->cap = 0;
 	return p;
 }
+
+enum mcx_err buf_add_file(struct mcx_buf *b, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t before = b->len, n;
+	enum mcx_err err = MCX_OK;
+	char chunk[8192];
+
+	if (!f)
+		return MCX_ENOENT;
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		err = buf_add(b, chunk, n);
+	if (!err && ferror(f))
+		err = MCX_EIO;
+	if (f != stdin)
+		fclose(f);
+	if (err && b->p) {
+		b->len = before;
+		b->p[before] = '\0';
+	}
+	return err;
+}

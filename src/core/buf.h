@@ -24,6 +24,11 @@ MCX_WUR enum mcx_err buf_addf(struct mcx_buf *b, const char *fmt, ...) MCX_PRINT
 MCX_WUR enum mcx_err buf_add_xml(struct mcx_buf *b, const char *s, size_t n);
 /* Make room for n more bytes now (an optimisation; appends grow anyway). */
 MCX_WUR enum mcx_err buf_reserve(struct mcx_buf *b, size_t n);
+/* Append the whole file at path ("-": standard input) within b's cap:
+ * MCX_ENOENT when it cannot be opened, MCX_EIO on a read error (errno
+ * says which), MCX_ELIMIT when it is larger than the cap. b's length is
+ * back where it was on error. */
+MCX_WUR enum mcx_err buf_add_file(struct mcx_buf *b, const char *path);
 /* Hand the bytes to the caller (who frees with mcx_free); b is left empty. */
 char *buf_take(struct mcx_buf *b, size_t *len);
 

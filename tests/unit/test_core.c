@@ -445,7 +445,32 @@ static void core_etag_match_star(struct test_ctx *t)
 	CHECK(t, !xcap_etag_match("\"*x\"", "abc", true));
 }
 
+/* A whole file appended within the cap; over it or missing, b is as it was. */
+static void core_buf_add_file(struct test_ctx *t)
+{
+	char path[] = "/tmp/mcx-buf-XXXXXX";
+	int fd = mkstemp(path);
+	struct mcx_buf b;
+
+	CHECK(t, fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK_INT(t, write(fd, "0123456789", 10), 10);
+	close(fd);
+	buf_init(&b, 14);
+	CHECK_INT(t, buf_adds(&b, "ab:"), MCX_OK);
+	CHECK_INT(t, buf_add_file(&b, path), MCX_OK);
+	CHECK_STR(t, b.p, "ab:0123456789");
+	CHECK_INT(t, buf_add_file(&b, path), MCX_ELIMIT);
+	CHECK_STR(t, b.p, "ab:0123456789");
+	CHECK_INT(t, buf_add_file(&b, "/nonexistent/mcx"), MCX_ENOENT);
+	CHECK_INT(t, b.len, 13);
+	buf_reset(&b);
+	unlink(path);
+}
+
 const struct test tests_core[] = {
+	{ "core_buf_add_file", core_buf_add_file, false },
 	{ "core_buf_cap", core_buf_cap, false },
 	{ "core_buf_grows", core_buf_grows, false },
 	{ "core_buf_take", core_buf_take, false },
