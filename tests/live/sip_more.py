@@ -34,8 +34,8 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(__file__))
 from mcxd import Mcxd  # noqa: E402
 import sip_subscribe as ss  # noqa: E402
-from sip_subscribe import (Sipp, curl, documents, free_udp_tcp_port, mcx,  # noqa: E402
-                           ALICE_P0, CMS, XD, MCX)
+from sip_subscribe import (Sipp, curl, documents, free_udp_tcp_port, mcx, token_setup,  # noqa: E402
+                           ALICE_P0, XD, MCX)
 
 UP = "{urn:3gpp:mcptt:user-profile:1.0}"
 PNAME = ALICE_P0 + "/~~/mcptt-user-profile/ProfileName"
@@ -203,6 +203,44 @@ def elements(d, tmp, sport, token, sipps):
     check("element_sipp_scenario_passes", s.wait() == 0, s.errors())
 
 
+def subscribe_request(tp, sport, lport, tag, contact, token):
+    """A SUBSCRIBE to Alice's profile 0 with the access token in the body, as
+    bytes: tp is "UDP" or "TLS" (sips: URIs then); contact the UE's Contact."""
+    scheme = "sips" if tp == "TLS" else "sip"
+    body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
+            '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-access-token '
+            'type="Normal"><mcpttString>%s</mcpttString></mcptt-access-token></mcptt-Params>'
+            '</mcpttinfo>\r\n--b1\r\nContent-Type: application/resource-lists+xml\r\n\r\n'
+            '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
+            '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' % (token, ALICE_P0))
+    return ("SUBSCRIBE %s:cms@127.0.0.1:%d SIP/2.0\r\n"
+            "Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bK-%s;rport\r\n"
+            "From: <%s:alice@example.org>;tag=%s\r\nTo: <%s:cms@127.0.0.1:%d>\r\n"
+            "Call-ID: call-%s\r\nCSeq: 1 SUBSCRIBE\r\n"
+            "Contact: <%s>\r\nMax-Forwards: 70\r\n"
+            "Event: xcap-diff\r\nExpires: 300\r\n"
+            "Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: %d\r\n\r\n%s" %
+            (scheme, sport, tp, lport, tag, scheme, tag, scheme, sport, tag, contact,
+             len(body), body)).encode()
+
+
+def parse_head(head):
+    """(start line, {lower-case header: first value}) of a message head."""
+    lines = head.split("\r\n")
+    hdrs = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        hdrs.setdefault(k.strip().lower(), v.strip())
+    return lines[0], hdrs
+
+
+def ok_for(h):
+    """A 200 to the request whose headers are h."""
+    return ("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+            "CSeq: %s\r\nContent-Length: 0\r\n\r\n" %
+            (h["via"], h["from"], h["to"], h["call-id"], h["cseq"])).encode()
+
+
 class TlsUe:
     """A UE over SIP/TLS (SIPp in Debian has no TLS): one connection, the
     Contact on it, so mcxd's NOTIFYs come back the same way."""
@@ -223,11 +261,6 @@ class TlsUe:
         self.lport = self.s.getsockname()[1]
         self.buf = b""
 
-    def send(self, text, body=""):
-        b = body.encode()
-        msg = text.replace("\n", "\r\n") + "Content-Length: %d\r\n\r\n" % len(b)
-        self.s.sendall(msg.encode() + b)
-
     def recv(self, timeout=10):
         """(start line, {header: value}, body) of the next message."""
         self.s.settimeout(timeout)
@@ -237,11 +270,7 @@ class TlsUe:
                 raise EOFError("connection closed")
             self.buf += chunk
         head, _, rest = self.buf.partition(b"\r\n\r\n")
-        lines = head.decode().split("\r\n")
-        hdrs = {}
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            hdrs.setdefault(k.strip().lower(), v.strip())
+        line, hdrs = parse_head(head.decode())
         n = int(hdrs.get("content-length", hdrs.get("l", "0")))
         while len(rest) < n:
             chunk = self.s.recv(65536)
@@ -249,11 +278,7 @@ class TlsUe:
                 raise EOFError("connection closed")
             rest += chunk
         self.buf = rest[n:]
-        return lines[0], hdrs, rest[:n].decode()
-
-    def ok(self, hdrs):
-        self.send("SIP/2.0 200 OK\nVia: %s\nFrom: %s\nTo: %s\nCall-ID: %s\nCSeq: %s\n" %
-                  (hdrs["via"], hdrs["from"], hdrs["to"], hdrs["call-id"], hdrs["cseq"]))
+        return line, hdrs, rest[:n].decode()
 
 
 def tls(d, tport, token, cert, contact, tag):
@@ -264,20 +289,8 @@ def tls(d, tport, token, cert, contact, tag):
     except OSError as e:
         check("tls_connect_" + tag, False, repr(e) + d.stderr()[-1500:])
         return
-    body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
-            '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-access-token '
-            'type="Normal"><mcpttString>%s</mcpttString></mcptt-access-token></mcptt-Params>'
-            '</mcpttinfo>\r\n--b1\r\nContent-Type: application/resource-lists+xml\r\n\r\n'
-            '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
-            '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' % (token, ALICE_P0))
-    ue.send("SUBSCRIBE sips:cms@127.0.0.1:%d SIP/2.0\n"
-            "Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bK-tls-%s;rport\n"
-            "From: <sips:alice@example.org>;tag=tls%s\nTo: <sips:cms@127.0.0.1:%d>\n"
-            "Call-ID: tls-call-%s\nCSeq: 1 SUBSCRIBE\n"
-            "Contact: <%s>\nMax-Forwards: 70\n"
-            "Event: xcap-diff\nExpires: 300\n"
-            "Content-Type: multipart/mixed;boundary=b1\n" %
-            (tport, ue.lport, tag, tag, tport, tag, contact % ue.lport), body)
+    ue.s.sendall(subscribe_request("TLS", tport, ue.lport, "tls-" + tag, contact % ue.lport,
+                                   token))
     step = "200"
     try:
         line, hdrs, _ = ue.recv()
@@ -287,58 +300,69 @@ def tls(d, tport, token, cert, contact, tag):
         _, docs = documents(body) if line.startswith("NOTIFY") else (None, {})
         check("tls_initial_notify_over_tls_" + tag, line.startswith("NOTIFY") and ALICE_P0 in docs and
               "TLS" in hdrs.get("via", ""), (line, hdrs.get("via")))
-        ue.ok(hdrs)
+        ue.s.sendall(ok_for(hdrs))
         st, etag, _ = put_name(d, "over-tls-" + tag)
         step = "change NOTIFY"
         line, hdrs, body = ue.recv()
         _, ch = documents(body) if line.startswith("NOTIFY") else (None, {})
         check("tls_change_notify_" + tag, ch.get(ALICE_P0, (None, None))[1] == etag, (line, body[:300]))
-        ue.ok(hdrs)
+        ue.s.sendall(ok_for(hdrs))
     except (OSError, EOFError, ValueError) as e:
         check("tls_exchange_" + tag, False, step + ": " + repr(e) + d.stderr()[-1200:].replace("\n", " | "))
     finally:
         ue.s.close()
 
 
+class UdpUe:
+    """Subscribers on one UDP socket, by hand: SUBSCRIBE with a token body,
+    answer NOTIFYs with 200."""
+
+    def __init__(self, sport, token):
+        self.u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.u.bind(("127.0.0.1", 0))
+        self.u.settimeout(5)
+        self.lport = self.u.getsockname()[1]
+        self.sport, self.token = sport, token
+
+    def subscribe(self, tag):
+        self.u.sendto(subscribe_request("UDP", self.sport, self.lport, tag,
+                                        "sip:alice@127.0.0.1:%d" % self.lport, self.token),
+                      ("127.0.0.1", self.sport))
+
+    def recv(self):
+        """(start line, headers, body, the datagram, its source)."""
+        data, src = self.u.recvfrom(65536)
+        head, _, b = data.decode().partition("\r\n\r\n")
+        line, hdrs = parse_head(head)
+        return line, hdrs, b, data, src
+
+    def ok(self, h, src):
+        self.u.sendto(ok_for(h), src)
+
+    def serve(self, want, timeout):
+        """Answer NOTIFYs until want have come (or timeout): their bodies."""
+        got = []
+        deadline = time.time() + timeout
+        while len(got) < want and time.time() < deadline:
+            self.u.settimeout(max(0.05, deadline - time.time()))
+            try:
+                line, h, b, _, src = self.recv()
+            except socket.timeout:
+                break
+            if line.startswith("NOTIFY"):
+                self.ok(h, src)
+                got.append(b)
+        return got
+
+
 def udp_retransmission(d, sport, token):
     """Our own UDP client transaction: an unanswered NOTIFY is sent again
     with the same bytes (CSeq, Via branch) after T1, not after an answer;
     then nothing more; the next change comes with a higher CSeq."""
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
-    u.settimeout(5)
-    lport = u.getsockname()[1]
-    body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
-            '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><mcptt-access-token '
-            'type="Normal"><mcpttString>%s</mcpttString></mcptt-access-token></mcptt-Params>'
-            '</mcpttinfo>\r\n--b1\r\nContent-Type: application/resource-lists+xml\r\n\r\n'
-            '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
-            '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' % (token, ALICE_P0))
-    msg = ("SUBSCRIBE sip:cms@127.0.0.1:%d SIP/2.0\r\n"
-           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-udp-1;rport\r\n"
-           "From: <sip:alice@example.org>;tag=udp1\r\nTo: <sip:cms@127.0.0.1:%d>\r\n"
-           "Call-ID: udp-call-1\r\nCSeq: 1 SUBSCRIBE\r\n"
-           "Contact: <sip:alice@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
-           "Event: xcap-diff\r\nExpires: 300\r\n"
-           "Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: %d\r\n\r\n%s" %
-           (sport, lport, sport, lport, len(body), body))
-
-    def recv():
-        data, src = u.recvfrom(65536)
-        head, _, b = data.decode().partition("\r\n\r\n")
-        lines = head.split("\r\n")
-        hdrs = {}
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            hdrs.setdefault(k.strip().lower(), v.strip())
-        return lines[0], hdrs, b, data, src
-
-    def ok(h, src):
-        u.sendto(("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
-                  "CSeq: %s\r\nContent-Length: 0\r\n\r\n" %
-                  (h["via"], h["from"], h["to"], h["call-id"], h["cseq"])).encode(), src)
+    ue = UdpUe(sport, token)
+    recv, ok = ue.recv, ue.ok
     try:
-        u.sendto(msg.encode(), ("127.0.0.1", sport))
+        ue.subscribe("udp-1")
         line, h, _, _, _ = recv()
         while not line.startswith("SIP/2.0 200"):      # a 100 Trying first, if any
             line, h, _, _, _ = recv()
@@ -350,13 +374,13 @@ def udp_retransmission(d, sport, token):
         check("udp_notify_retransmitted_same_bytes", raw2 == raw1 and 0.3 < dt < 1.5,
               (dt, h1.get("cseq"), h2.get("cseq"), h1.get("via"), h2.get("via")))
         ok(h2, src)
-        u.settimeout(1.5)
+        ue.u.settimeout(1.5)
         try:
             extra = recv()[0]
         except socket.timeout:
             extra = None
         check("udp_answered_no_more_retransmissions", extra is None, extra)
-        u.settimeout(5)
+        ue.u.settimeout(5)
         _, etag, _ = put_name(d, "udp-next")
         line, h3, b3, _, src = recv()
         check("udp_next_notify_higher_cseq", line.startswith("NOTIFY") and
@@ -366,61 +390,7 @@ def udp_retransmission(d, sport, token):
     except (OSError, ValueError, KeyError) as e:
         check("udp_exchange", False, repr(e))
     finally:
-        u.close()
-
-
-class UdpUe:
-    """Subscribers on one UDP socket, by hand: SUBSCRIBE with a token body,
-    answer NOTIFYs with 200."""
-
-    def __init__(self, sport, token):
-        self.u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.u.bind(("127.0.0.1", 0))
-        self.lport = self.u.getsockname()[1]
-        self.sport, self.token = sport, token
-
-    def subscribe(self, tag):
-        body = ('--b1\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n'
-                '<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params>'
-                '<mcptt-access-token type="Normal"><mcpttString>%s</mcpttString>'
-                '</mcptt-access-token></mcptt-Params></mcpttinfo>\r\n--b1\r\n'
-                'Content-Type: application/resource-lists+xml\r\n\r\n'
-                '<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list>'
-                '<entry uri="%s"/></list></resource-lists>\r\n--b1--\r\n' %
-                (self.token, ALICE_P0))
-        msg = ("SUBSCRIBE sip:cms@127.0.0.1:%d SIP/2.0\r\n"
-               "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-%s;rport\r\n"
-               "From: <sip:alice@example.org>;tag=%s\r\nTo: <sip:cms@127.0.0.1:%d>\r\n"
-               "Call-ID: call-%s\r\nCSeq: 1 SUBSCRIBE\r\n"
-               "Contact: <sip:alice@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
-               "Event: xcap-diff\r\nExpires: 300\r\n"
-               "Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: %d\r\n\r\n%s" %
-               (self.sport, self.lport, tag, tag, self.sport, tag, self.lport, len(body), body))
-        self.u.sendto(msg.encode(), ("127.0.0.1", self.sport))
-
-    def serve(self, want, timeout):
-        """Answer NOTIFYs until want have come (or timeout): their bodies."""
-        got = []
-        deadline = time.time() + timeout
-        while len(got) < want and time.time() < deadline:
-            self.u.settimeout(max(0.05, deadline - time.time()))
-            try:
-                data, src = self.u.recvfrom(65536)
-            except socket.timeout:
-                break
-            head, _, b = data.decode().partition("\r\n\r\n")
-            lines = head.split("\r\n")
-            if not lines[0].startswith("NOTIFY"):
-                continue
-            h = {}
-            for ln in lines[1:]:
-                k, _, v = ln.partition(":")
-                h.setdefault(k.strip().lower(), v.strip())
-            self.u.sendto(("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\n"
-                           "Call-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n" %
-                           (h["via"], h["from"], h["to"], h["call-id"], h["cseq"])).encode(), src)
-            got.append(b)
-        return got
+        ue.u.close()
 
 
 def dead_subscribers(d, sport, token):
@@ -450,13 +420,8 @@ def main():
         print("sip more: 0 passed, 1 failed")
         return 1
     tmp = tempfile.mkdtemp(prefix="mcx-sip2-")
-    key = os.path.join(tmp, "k.pem")
-    mcx("token", "keygen", "--out", key)
-    jwks = os.path.join(tmp, "jwks.json")
-    with open(jwks, "w") as f:
-        f.write(mcx("token", "jwks", "--key", key, "--kid", "k1"))
-    token = mcx("token", "sign", "--key", key, "--kid", "k1", "--mcptt-id",
-                "sip:alice@example.org", "--scope", "openid " + CMS, "--ttl", "3600")
+    jwks, tok = token_setup(tmp)
+    token = tok()
     cert, keyf = os.path.join(tmp, "c.pem"), os.path.join(tmp, "k2.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost", "-keyout", keyf, "-out", cert],

@@ -24,8 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from mcxd import Mcxd, BIN  # noqa: E402
-from sip_subscribe import (Sipp, free_udp_tcp_port, mcx, curl, documents,  # noqa: E402
-                           CMS, ALICE_UE, ALICE_P0, ALICE_P1, SERVICE)
+from sip_subscribe import (Sipp, free_udp_tcp_port, mcx, curl, documents, token_setup,  # noqa: E402
+                           ALICE_UE, ALICE_P0, ALICE_P1, SERVICE)
 
 MCX = os.path.join(BIN, "mcx")
 passed = failed = 0
@@ -235,13 +235,8 @@ def main():
         print("sip_restart: 0 passed, 1 failed")
         return 1
     tmp = tempfile.mkdtemp(prefix="mcx-sip-restart-")
-    key = os.path.join(tmp, "k.pem")
-    mcx("token", "keygen", "--out", key)
-    jwks = os.path.join(tmp, "jwks.json")
-    with open(jwks, "w") as f:
-        f.write(mcx("token", "jwks", "--key", key, "--kid", "k1"))
-    token = mcx("token", "sign", "--key", key, "--kid", "k1", "--mcptt-id",
-                "sip:alice@example.org", "--scope", "openid " + CMS, "--ttl", "3600")
+    jwks, tok = token_setup(tmp)
+    token = tok()
     sport = free_udp_tcp_port()
     d = Mcxd("--jwks-file", jwks, "--token-skew", "0", "--sip", "yes",
              "--sip-listen", "127.0.0.1:%d" % sport, "--sip-min-expires", "1",

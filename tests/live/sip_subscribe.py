@@ -50,6 +50,21 @@ def mcx(*args):
     return r.stdout.decode().strip()
 
 
+def token_setup(tmp):
+    """A signing key in tmp, its JWKS file for mcxd (--jwks-file), and a
+    signer of Alice's CMS access tokens: tok(key=that key, ttl="3600")."""
+    key = os.path.join(tmp, "k.pem")
+    mcx("token", "keygen", "--out", key)
+    jwks = os.path.join(tmp, "jwks.json")
+    with open(jwks, "w") as f:
+        f.write(mcx("token", "jwks", "--key", key, "--kid", "k1"))
+
+    def tok(k=key, ttl="3600"):
+        return mcx("token", "sign", "--key", k, "--kid", "k1", "--mcptt-id",
+                   "sip:alice@example.org", "--scope", "openid " + CMS, "--ttl", ttl)
+    return jwks, tok
+
+
 def curl(d, method, sel, user="alice:alice-demo", data=None, ctype=None):
     """(status, ETag without quotes, body) of one XCAP request by curl."""
     args = ["curl", "-s", "-S", "--max-time", "20", "--digest", "-u", user, "-X", method,
@@ -299,16 +314,9 @@ def main():
         print("sip: 0 passed, 1 failed")
         return 1
     tmp = tempfile.mkdtemp(prefix="mcx-sip-")
-    key, other = os.path.join(tmp, "k.pem"), os.path.join(tmp, "other.pem")
-    mcx("token", "keygen", "--out", key)
+    jwks, tok = token_setup(tmp)
+    other = os.path.join(tmp, "other.pem")       # a key mcxd does not know
     mcx("token", "keygen", "--out", other)
-    jwks = os.path.join(tmp, "jwks.json")
-    with open(jwks, "w") as f:
-        f.write(mcx("token", "jwks", "--key", key, "--kid", "k1"))
-
-    def tok(k=key, ttl="3600"):
-        return mcx("token", "sign", "--key", k, "--kid", "k1", "--mcptt-id", "sip:alice@example.org",
-                   "--scope", "openid " + CMS, "--ttl", ttl)
     sport = free_udp_tcp_port()
     d = Mcxd("--jwks-file", jwks, "--token-skew", "0", "--sip", "yes",
              "--sip-listen", "127.0.0.1:%d" % sport, "--sip-trusted-proxies", "127.0.0.1",
