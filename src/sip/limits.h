@@ -22,5 +22,6 @@
 #define SUB_HASH_BUCKETS 16384		       /* Call-ID index of the subscriptions */
 #define SUB_RTX_TICK_MS 50		       /* UDP NOTIFY retransmissions are checked this often */
 #define SIP_UDP_RCVBUF (8 * 1024 * 1024)       /* receive buffer asked for the SIP UDP socket */
+#define SIP_PEM_MAX (1024 * 1024)	       /* a TLS certificate or key file */
 
 #endif

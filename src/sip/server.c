@@ -11,6 +11,7 @@
 #define LOG_MODULE "sip"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/buf.h"
 #include "http/auth.h"
 #include "sip/server.h"
 #include "sip/feed.h"
@@ -315,37 +316,10 @@ static void wake(void *arg)
 /* ---- the thread ---- */
 
 
-/* A whole PEM file, NUL-terminated, in *out (mem_deref it); 1 MiB at most. */
-static int pem_read(const char *path, struct mbuf **out)
-{
-	FILE *f = fopen(path, "rb");
-	struct mbuf *mb;
-	uint8_t chunk[4096];
-	size_t n;
-	int err = 0;
-
-	if (!f)
-		return errno;
-	mb = mbuf_alloc(sizeof(chunk));
-	if (!mb)
-		err = ENOMEM;
-	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		err = mb->end + n > (1u << 20) ? EFBIG : mbuf_write_mem(mb, chunk, n);
-	if (!err && ferror(f))
-		err = EIO;
-	fclose(f);
-	if (err) {
-		mem_deref(mb);
-		return err;
-	}
-	*out = mb;
-	return 0;
-}
-
 /* SIP over TLS on sip-tls-listen with the configured certificate and key. */
 static int add_tls(struct sip_server *s)
 {
-	struct mbuf *cert = NULL, *key = NULL;
+	struct mcx_buf cert, key;
 	struct sa laddr;
 	int err;
 
@@ -355,21 +329,20 @@ static int add_tls(struct sip_server *s)
 			 s->conf.tls_listen);
 		return err;
 	}
-	err = pem_read(s->conf.tls_cert, &cert);
-	if (err) {
-		snprintf(s->err, sizeof(s->err), "SIP TLS certificate %s: %s", s->conf.tls_cert,
-			 strerror(err));
-		return err;
+	buf_init(&cert, SIP_PEM_MAX);
+	buf_init(&key, SIP_PEM_MAX);
+	if (buf_add_file(&cert, s->conf.tls_cert) || !cert.len) {
+		snprintf(s->err, sizeof(s->err), "SIP TLS certificate %s: cannot read it",
+			 s->conf.tls_cert);
+		err = EINVAL;
+	} else if (buf_add_file(&key, s->conf.tls_key) || !key.len) {
+		snprintf(s->err, sizeof(s->err), "SIP TLS key %s: cannot read it", s->conf.tls_key);
+		err = EINVAL;
 	}
-	err = pem_read(s->conf.tls_key, &key);
-	if (err)
-		snprintf(s->err, sizeof(s->err), "SIP TLS key %s: %s", s->conf.tls_key,
-			 strerror(err));
 	if (!err)
 		err = tls_alloc(&s->tls, TLS_METHOD_SSLV23, NULL, NULL);
 	if (!err) {
-		err = tls_set_certificate_pem(s->tls, (const char *)cert->buf, cert->end,
-					      (const char *)key->buf, key->end);
+		err = tls_set_certificate_pem(s->tls, cert.p, cert.len, key.p, key.len);
 		if (err)
 			snprintf(s->err, sizeof(s->err),
 				 "SIP TLS: %s and %s are not a matching PEM certificate and key",
@@ -381,8 +354,8 @@ static int add_tls(struct sip_server *s)
 			snprintf(s->err, sizeof(s->err), "cannot listen on %s (TLS): %s",
 				 s->conf.tls_listen, strerror(err));
 	}
-	mem_deref(cert);
-	mem_deref(key);
+	buf_reset(&cert);
+	buf_reset(&key);
 	return err;
 }
 
